@@ -1,0 +1,125 @@
+package clientele
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Batch statuses (spec §4.11).
+const (
+	BatchPending    = "pending"
+	BatchProcessing = "processing"
+	BatchCompleted  = "completed"
+	BatchFailed     = "failed"
+)
+
+// Item statuses and outcomes (spec §4.11, §13 E1).
+const (
+	ItemPending = "pending"
+	ItemSuccess = "success"
+	ItemFailed  = "failed"
+
+	OutcomeCreated   = "created"
+	OutcomeUpdated   = "updated"
+	OutcomeUnchanged = "unchanged"
+	OutcomeFailed    = "failed"
+)
+
+// Batch size limits (spec §6.1, §13 E10).
+const (
+	DefaultMaxBatchSize = 500
+	MaxMaxBatchSize     = 10000
+)
+
+// ChunkSize is how many items one apply transaction takes, and how many
+// items one stored payload row holds, so a worker reads exactly one payload
+// row per chunk.
+const ChunkSize = 500
+
+// MatchEmail is the match_criteria that matches on email; any other value
+// names an identity handle.
+const MatchEmail = "email"
+
+// Batch is one submitted batch: the queue entry and its progress.
+type Batch struct {
+	ID             string
+	ImportJobID    *int64
+	MatchCriteria  string
+	Status         string
+	TotalCount     int
+	ProcessedCount int
+	SuccessCount   int
+	FailedCount    int
+	CreatedCount   int
+	UpdatedCount   int
+	UnchangedCount int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	StartedAt      *time.Time
+	CompletedAt    *time.Time
+}
+
+// NewBatchItems is what CreateBatch stores: the validated raw items in
+// array order and, for each, the match value shown while it is pending.
+type NewBatchItems struct {
+	Raw         []json.RawMessage
+	MatchValues []string // "" when the item has no match value
+}
+
+// BatchItem is the state of one item (spec §4.11 plus E1). ID is Index+1,
+// stable whether or not the item has been processed.
+type BatchItem struct {
+	Index             int
+	Status            string
+	Outcome           string // "" while pending
+	EntityID          *string
+	MatchValue        *string
+	Errors            FieldErrors // keys relative to the item ("email")
+	ConflictProfileID *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Error is the first error message, or nil (spec §4.11 "error").
+func (it BatchItem) Error() *string {
+	if len(it.Errors) == 0 {
+		return nil
+	}
+	s := it.Errors.First()
+	return &s
+}
+
+// BatchItemFilter selects and pages the items of a batch.
+type BatchItemFilter struct {
+	Status string // "", pending, success or failed
+	Offset int
+	Limit  int // 0 = all
+}
+
+// Lease is a worker's claim on a batch. Every write under the lease is
+// fenced by Token: if another worker has since claimed the batch, the write
+// fails with ECONFLICT and changes nothing.
+type Lease struct {
+	BatchID       string
+	Token         string
+	Owner         string
+	MatchCriteria string
+	Cursor        int // index of the next item to apply
+	Total         int
+}
+
+// ChunkItem is one item ready to apply: decoded, validated and normalised.
+// When Errors is set the item fails without touching any profile.
+type ChunkItem struct {
+	Index  int
+	Input  *ProfileInput
+	Errors FieldErrors
+}
+
+// Chunk is one apply transaction's work: items [From, From+len(Items)) of the
+// leased batch.
+type Chunk struct {
+	From  int
+	Items []ChunkItem
+	Now   time.Time
+}

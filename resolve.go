@@ -1,0 +1,257 @@
+package clientele
+
+import "strconv"
+
+// Event types written to the outbox.
+const (
+	EventProfileCreated = "profile.created"
+	EventProfileUpdated = "profile.updated"
+)
+
+// ChunkKeys is every key a chunk names: the store looks them all up in one
+// go before Resolve runs.
+type ChunkKeys struct {
+	Emails     []string
+	Mobiles    []string
+	Identities []IdentityKey
+}
+
+// ChunkLookup is what the store found for a chunk's keys among live
+// profiles: who owns each key, and the owners themselves, fully loaded.
+// Resolve updates it as items create and change profiles, so a later item of
+// the same chunk sees the earlier ones.
+type ChunkLookup struct {
+	Profiles   map[string]*Profile
+	ByEmail    map[string]string
+	ByMobile   map[string]string
+	ByIdentity map[IdentityKey]string
+}
+
+// NewChunkLookup returns an empty lookup ready to fill.
+func NewChunkLookup() *ChunkLookup {
+	return &ChunkLookup{
+		Profiles:   map[string]*Profile{},
+		ByEmail:    map[string]string{},
+		ByMobile:   map[string]string{},
+		ByIdentity: map[IdentityKey]string{},
+	}
+}
+
+// Add records p and every key it owns.
+func (lk *ChunkLookup) Add(p *Profile) {
+	lk.Profiles[p.ID] = p
+	if p.Email != nil {
+		lk.ByEmail[*p.Email] = p.ID
+	}
+	if p.MobilePhone != nil {
+		lk.ByMobile[*p.MobilePhone] = p.ID
+	}
+	for _, id := range p.Identities {
+		lk.ByIdentity[IdentityKey{id.Handle, id.Identifier}] = p.ID
+	}
+}
+
+// remove forgets the keys p holds, so that a key p gives up is free for the
+// items after it.
+func (lk *ChunkLookup) remove(p *Profile) {
+	if p.Email != nil {
+		delete(lk.ByEmail, *p.Email)
+	}
+	if p.MobilePhone != nil {
+		delete(lk.ByMobile, *p.MobilePhone)
+	}
+	for _, id := range p.Identities {
+		delete(lk.ByIdentity, IdentityKey{id.Handle, id.Identifier})
+	}
+}
+
+// Keys lists the keys of every item of c that can match or conflict. The
+// items must be normalised (NormalizeInput), so that the keys are in their
+// stored form.
+func Keys(c Chunk) ChunkKeys {
+	var k ChunkKeys
+	seenEmail, seenMobile, seenIdentity := map[string]bool{}, map[string]bool{}, map[IdentityKey]bool{}
+	for _, it := range c.Items {
+		if it.Errors != nil || it.Input == nil {
+			continue
+		}
+		in := it.Input
+		if v, ok := in.Email.Value(); ok && v != "" && !seenEmail[v] {
+			seenEmail[v] = true
+			k.Emails = append(k.Emails, v)
+		}
+		if v, ok := in.MobilePhone.Value(); ok && v != "" && !seenMobile[v] {
+			seenMobile[v] = true
+			k.Mobiles = append(k.Mobiles, v)
+		}
+		for _, id := range in.Identities.V {
+			h, _ := id.Handle.Value()
+			i, _ := id.Identifier.Value()
+			key := IdentityKey{h, i}
+			if h != "" && i != "" && !seenIdentity[key] {
+				seenIdentity[key] = true
+				k.Identities = append(k.Identities, key)
+			}
+		}
+	}
+	return k
+}
+
+// ItemResult is what became of one item.
+type ItemResult struct {
+	Index             int
+	Outcome           string // created, updated, unchanged or failed
+	ProfileID         *string
+	MatchValue        *string
+	Errors            FieldErrors
+	ConflictProfileID *string
+	Event             string // outbox event type, "" for none
+	Version           int64  // the profile's version after this item
+}
+
+// ProfileWrite is the final state of one profile a chunk touched. Before is
+// nil when the chunk created it.
+type ProfileWrite struct {
+	Profile *Profile
+	Before  *Profile
+}
+
+// ChunkResult is a resolved chunk: one result per item in order, and one
+// write per touched profile in the order first touched.
+type ChunkResult struct {
+	Items  []ItemResult
+	Writes []ProfileWrite
+}
+
+// Resolve applies the items of c in order against lk (spec §6.3): each item
+// finds its match by matchCriteria, merges into it or creates a profile, and
+// fails if a unique key it would hold belongs to another live profile.
+// newID makes profile ids. Resolve is pure: the store writes the result.
+func Resolve(matchCriteria string, c Chunk, lk *ChunkLookup, newID func() string) ChunkResult {
+	var res ChunkResult
+	before := map[string]*Profile{} // state before the chunk, for touched profiles
+	writeAt := map[string]int{}     // profile id -> index in res.Writes
+	for _, it := range c.Items {
+		r := ItemResult{Index: it.Index}
+		if it.Input != nil {
+			r.MatchValue = matchValue(matchCriteria, it.Input)
+		}
+		if it.Errors != nil {
+			r.Outcome, r.Errors = OutcomeFailed, it.Errors
+			res.Items = append(res.Items, r)
+			continue
+		}
+		in := it.Input
+		var old *Profile
+		switch {
+		case matchCriteria == MatchEmail && r.MatchValue == nil:
+			r.Outcome = OutcomeFailed
+			r.Errors = FieldErrors{"email": {"The email field is required."}}
+			res.Items = append(res.Items, r)
+			continue
+		case matchCriteria == MatchEmail:
+			old = lk.Profiles[lk.ByEmail[*r.MatchValue]]
+		case r.MatchValue != nil:
+			old = lk.Profiles[lk.ByIdentity[IdentityKey{matchCriteria, *r.MatchValue}]]
+		}
+
+		next, changed := Merge(old, in, c.Now)
+		if old == nil {
+			next.ID = newID()
+		}
+		if errs, owner := conflicts(next, in, lk); errs != nil {
+			r.Outcome, r.Errors, r.ConflictProfileID = OutcomeFailed, errs, &owner
+			if old != nil {
+				r.ProfileID = &old.ID
+			}
+			res.Items = append(res.Items, r)
+			continue
+		}
+		id := next.ID
+		r.ProfileID = &id
+		switch {
+		case old == nil:
+			next.Version = 1
+			r.Outcome, r.Event = OutcomeCreated, EventProfileCreated
+		case changed:
+			next.Version = old.Version + 1
+			r.Outcome, r.Event = OutcomeUpdated, EventProfileUpdated
+		default:
+			r.Outcome = OutcomeUnchanged
+		}
+		r.Version = next.Version
+		res.Items = append(res.Items, r)
+		if old != nil && !changed {
+			continue
+		}
+		if old != nil {
+			lk.remove(old)
+			if _, touched := before[id]; !touched {
+				before[id] = old
+			}
+		}
+		lk.Add(next)
+		if i, ok := writeAt[id]; ok {
+			res.Writes[i].Profile = next
+		} else {
+			writeAt[id] = len(res.Writes)
+			res.Writes = append(res.Writes, ProfileWrite{Profile: next, Before: before[id]})
+		}
+	}
+	return res
+}
+
+// matchValue is the item's value of the match key: its normalised email, or
+// the identifier of its first identity with the match handle.
+func matchValue(matchCriteria string, in *ProfileInput) *string {
+	if matchCriteria == MatchEmail {
+		if v, ok := in.Email.Value(); ok && v != "" {
+			return &v
+		}
+		return nil
+	}
+	for _, id := range in.Identities.V {
+		if h, _ := id.Handle.Value(); h == matchCriteria {
+			if v, ok := id.Identifier.Value(); ok {
+				return &v
+			}
+		}
+	}
+	return nil
+}
+
+// MatchValue is the match value shown for a pending item before it is
+// applied: the trimmed, lower-cased email or the identifier.
+func MatchValue(matchCriteria string, in *ProfileInput) string {
+	if matchCriteria == MatchEmail {
+		v, _ := in.Email.Value()
+		return NormalizeEmail(v)
+	}
+	if v := matchValue(matchCriteria, in); v != nil {
+		return *v
+	}
+	return ""
+}
+
+// conflicts reports the first unique key of p that another live profile
+// owns, as Laravel field errors (spec §13 E3), and that owner's id.
+func conflicts(p *Profile, in *ProfileInput, lk *ChunkLookup) (FieldErrors, string) {
+	if p.Email != nil {
+		if owner, ok := lk.ByEmail[*p.Email]; ok && owner != p.ID {
+			return FieldErrors{"email": {"The email has already been taken."}}, owner
+		}
+	}
+	if p.MobilePhone != nil {
+		if owner, ok := lk.ByMobile[*p.MobilePhone]; ok && owner != p.ID {
+			return FieldErrors{"mobile_phone": {"The phone number exists"}}, owner
+		}
+	}
+	for i, id := range in.Identities.V {
+		h, _ := id.Handle.Value()
+		v, _ := id.Identifier.Value()
+		if owner, ok := lk.ByIdentity[IdentityKey{h, v}]; ok && owner != p.ID {
+			return FieldErrors{"identities." + strconv.Itoa(i) + ".identifier": {"The identifier has already been taken."}}, owner
+		}
+	}
+	return nil, ""
+}

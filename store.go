@@ -1,0 +1,88 @@
+package clientele
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence of clientele. Every method is a whole operation
+// that owns its transaction. Errors are *Error with the codes named in each
+// method's comment, or EINTERNAL for anything else; no method returns a nil
+// value with a nil error. internal/storetest holds the behaviour every
+// implementation must show.
+type Store interface {
+	// CreateToken stores t (with its Hash). ECONFLICT if t.ID or t.Hash exists.
+	CreateToken(ctx context.Context, t Token) error
+	// EnsureToken stores t unless a token with the same Hash exists; it
+	// reports whether it stored it. Used for CLIENTELE_BOOTSTRAP_TOKEN.
+	EnsureToken(ctx context.Context, t Token) (bool, error)
+	// TokenByHash returns the token with this hash. ENOTFOUND if none.
+	TokenByHash(ctx context.Context, hash [32]byte) (Token, error)
+	// CountTokens counts stored tokens, revoked and expired ones included.
+	CountTokens(ctx context.Context) (int, error)
+
+	// CreateBatch durably stores b (status pending) and its items in one
+	// transaction; when it returns nil the batch survives a crash.
+	// ECONFLICT if b.ID exists.
+	CreateBatch(ctx context.Context, b Batch, items NewBatchItems) error
+	// Batch returns one batch. ENOTFOUND if unknown.
+	Batch(ctx context.Context, id string) (Batch, error)
+	// BatchItems returns the batch's items in index order, filtered and paged
+	// by f, and the number matching f. Items not yet applied are pending.
+	// ENOTFOUND if the batch is unknown.
+	BatchItems(ctx context.Context, id string, f BatchItemFilter) ([]BatchItem, int, error)
+	// ClaimBatch leases the oldest batch that is pending, or processing with
+	// an expired lease, to owner until now+ttl, and marks it processing.
+	// ENOTFOUND when there is nothing to claim.
+	ClaimBatch(ctx context.Context, owner string, now time.Time, ttl time.Duration) (Lease, error)
+	// RenewLease extends the lease to now+ttl. ECONFLICT if it was lost.
+	RenewLease(ctx context.Context, l Lease, now time.Time, ttl time.Duration) error
+	// LeasedItems returns up to ChunkSize raw items of the leased batch from
+	// index from. ECONFLICT if the lease was lost.
+	LeasedItems(ctx context.Context, l Lease, from int) ([]RawItem, error)
+	// ApplyChunk applies c in one transaction: it looks up every key the
+	// chunk names, resolves the items in order with Resolve, writes the
+	// profiles, the item results, the outbox events, the counters and the
+	// cursor, extends the lease to c.Now+ttl, and marks the batch completed
+	// when the cursor reaches the end. It commits only if l still holds:
+	// otherwise ECONFLICT and nothing is written. It returns the new cursor.
+	ApplyChunk(ctx context.Context, l Lease, c Chunk, ttl time.Duration) (int, error)
+	// QueuedItems counts items of batches not yet completed.
+	QueuedItems(ctx context.Context) (int, error)
+
+	// Profile returns a live profile. ENOTFOUND if unknown or removed.
+	Profile(ctx context.Context, id string) (Profile, error)
+	// ListProfiles returns one page of live profiles and the total matching f.
+	ListProfiles(ctx context.Context, f ProfileFilter) ([]Profile, int, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// RawItem is one stored batch item, still JSON.
+type RawItem struct {
+	Index int
+	JSON  []byte
+}
+
+// ProfileFilter selects live profiles (spec §5.1). String equality filters
+// ignore case; nil means no filter.
+type ProfileFilter struct {
+	Email        *string
+	FirstName    *string
+	LastName     *string
+	ProfileTypes []string // any of
+	Search       string   // substring of first/last name, email or mobile, ignoring case
+	Sort         []SortField
+	Offset       int
+	Limit        int
+}
+
+// SortField is one key of a sort; Field is one of ProfileSortFields.
+type SortField struct {
+	Field string
+	Desc  bool
+}
+
+// ProfileSortFields are the fields /profiles may sort on (spec §5.1).
+var ProfileSortFields = []string{"created_at", "updated_at", "first_name", "last_name", "email"}
