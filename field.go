@@ -3,6 +3,7 @@ package clientele
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 )
 
@@ -27,9 +28,8 @@ func (s *Str) UnmarshalJSON(b []byte) error {
 	case isNull(b):
 		s.Null = true
 	case len(b) > 0 && b[0] == '"':
-		if json.Unmarshal(b, &s.V) != nil {
-			s.Bad = true
-		}
+		v, ok := unquote(b)
+		s.V, s.Bad = v, !ok
 	default:
 		s.Bad = true
 	}
@@ -54,8 +54,8 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if json.Unmarshal(b, &s) != nil {
+		s, ok := unquote(b)
+		if !ok {
 			n.Bad = true
 			return nil
 		}
@@ -121,8 +121,20 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	case isNull(b):
 		l.Null = true
 	case len(b) > 0 && b[0] == '[':
-		if json.Unmarshal(b, &l.V) != nil {
-			l.Bad = true
+		// The enclosing Unmarshal validated b: split it without a second
+		// json.Unmarshal (jsonscan.go). Every element type is a tolerant
+		// json.Unmarshaler, which never fails.
+		l.V = []T{}
+		eachElement(b, func(elem []byte) {
+			var x T
+			if u, ok := any(&x).(json.Unmarshaler); ok {
+				_ = u.UnmarshalJSON(elem)
+			} else if json.Unmarshal(elem, &x) != nil {
+				l.Bad = true
+			}
+			l.V = append(l.V, x)
+		})
+		if l.Bad {
 			l.V = nil
 		}
 	default:
@@ -165,42 +177,39 @@ type Obj struct {
 }
 
 // decodeObject decodes b into dst (a pointer to a struct whose fields are all
-// tolerant types) when b is an object, and sets *bad otherwise.
+// tolerant types) when b is an object, and sets *bad otherwise. b is valid
+// JSON, as encoding/json guarantees to an UnmarshalJSON method, so members
+// are dispatched straight to the fields (decodeMembers, jsonscan.go) instead
+// of re-running json.Unmarshal at every nesting level.
 func decodeObject(b []byte, dst any, bad *bool) error {
 	if len(b) == 0 || b[0] != '{' {
 		*bad = true
 		return nil
 	}
-	if json.Unmarshal(b, dst) != nil {
-		*bad = true
-	}
+	decodeMembers(b, dst)
 	return nil
 }
 
 func isNull(b []byte) bool { return string(b) == "null" }
 
-// objectInOrder decodes a JSON object into its keys in order and raw values.
+// objectInOrder decodes a valid JSON object into its keys in order and raw
+// values. The values are copied (one allocation for all), since an
+// Unmarshaler must not keep the bytes it is given.
 func objectInOrder(b []byte) ([]string, map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if _, err := dec.Token(); err != nil {
-		return nil, nil, err
-	}
+	b = append([]byte(nil), b...)
 	var keys []string
 	vals := map[string]json.RawMessage{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, nil, err
-		}
-		k, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, nil, err
+	var err error
+	eachMember(b, func(rawKey, val []byte) {
+		k, ok := unquote(rawKey)
+		if !ok {
+			err = errors.New("clientele: bad object key")
+			return
 		}
 		if _, dup := vals[k]; !dup {
 			keys = append(keys, k)
 		}
-		vals[k] = v
-	}
-	return keys, vals, nil
+		vals[k] = val[:len(val):len(val)]
+	})
+	return keys, vals, err
 }

@@ -64,7 +64,7 @@ func (p *ProfileInput) UnmarshalJSON(b []byte) error {
 func DecodeProfileInput(b []byte) (*ProfileInput, error) {
 	var in ProfileInput
 	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, Errorf(EINVALID, "Malformed JSON body.")
+		return nil, Errorf(EMALFORMED, "Malformed JSON body.")
 	}
 	return &in, nil
 }

@@ -72,7 +72,7 @@ func Keys(c Chunk) ChunkKeys {
 	var k ChunkKeys
 	seenEmail, seenMobile, seenIdentity := map[string]bool{}, map[string]bool{}, map[IdentityKey]bool{}
 	for _, it := range c.Items {
-		if it.Errors != nil || it.Input == nil {
+		if len(it.Errors) > 0 || it.Input == nil {
 			continue
 		}
 		in := it.Input
@@ -136,7 +136,7 @@ func Resolve(matchCriteria string, c Chunk, lk *ChunkLookup, newID func() string
 		if it.Input != nil {
 			r.MatchValue = matchValue(matchCriteria, it.Input)
 		}
-		if it.Errors != nil {
+		if len(it.Errors) > 0 {
 			r.Outcome, r.Errors = OutcomeFailed, it.Errors
 			res.Items = append(res.Items, r)
 			continue
@@ -157,7 +157,7 @@ func Resolve(matchCriteria string, c Chunk, lk *ChunkLookup, newID func() string
 
 		next, changed := Merge(old, in, c.Now)
 		if old == nil {
-			next.ID = newID()
+			next.SetID(newID()) // also sets the new identities' ProfileID
 		}
 		if errs, owner := conflicts(next, in, lk); errs != nil {
 			r.Outcome, r.Errors, r.ConflictProfileID = OutcomeFailed, errs, &owner

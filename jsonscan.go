@@ -1,0 +1,204 @@
+package clientele
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// A minimal scanner over JSON that encoding/json has already validated. The
+// tolerant field types receive their bytes from an enclosing json.Unmarshal
+// that checked the whole document, so splitting arrays and objects here,
+// instead of calling json.Unmarshal again at every level, saves a full
+// re-validation and re-scan per nesting level (a batch item's identities,
+// dates and links sit three or four levels deep). On malformed input the
+// scanner does not crash; it just yields garbage, which callers never see
+// because they are only handed valid JSON.
+
+// skipSpace returns the index of the first non-space byte at or after i.
+func skipSpace(b []byte, i int) int {
+	if i > len(b) {
+		return len(b) // only on invalid JSON, e.g. an object ending after a key
+	}
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index just past the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i
+}
+
+// eachElement calls fn with each element of the valid JSON array b.
+func eachElement(b []byte, fn func(elem []byte)) {
+	i := skipSpace(b, 1) // past '['
+	for i < len(b) && b[i] != ']' {
+		end := skipValue(b, i)
+		if end == i {
+			return // only on invalid JSON; never loop without progress
+		}
+		fn(b[i:end])
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+}
+
+// eachMember calls fn with the raw (still quoted) key and the value of each
+// member of the valid JSON object b.
+func eachMember(b []byte, fn func(key, val []byte)) {
+	i := skipSpace(b, 1) // past '{'
+	for i < len(b) && b[i] == '"' {
+		kend := skipString(b, i)
+		key := b[i:kend]
+		i = skipSpace(b, kend)
+		i = skipSpace(b, i+1) // past ':'
+		end := skipValue(b, i)
+		fn(key, b[i:end])
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+}
+
+// unquote decodes a valid JSON string literal, without encoding/json when
+// it holds no escape (the common case).
+func unquote(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	inner := b[1 : len(b)-1]
+	ascii := true
+	for _, c := range inner {
+		if c == '\\' || c < 0x20 {
+			return unquoteSlow(b)
+		}
+		ascii = ascii && c < 0x80
+	}
+	// encoding/json replaces invalid UTF-8 with U+FFFD; keep that behaviour.
+	if !ascii && !utf8.Valid(inner) {
+		return unquoteSlow(b)
+	}
+	return string(inner), true
+}
+
+func unquoteSlow(b []byte) (string, bool) {
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err == nil
+}
+
+// memberFields maps a struct type's JSON member names (from json tags; the
+// tolerant input types tag every field) to field indexes.
+type memberFields struct {
+	exact map[string]int
+	names []string // for encoding/json's case-insensitive fallback
+	index []int
+}
+
+var fieldTables sync.Map // reflect.Type -> *memberFields
+
+func fieldsOf(t reflect.Type) *memberFields {
+	if f, ok := fieldTables.Load(t); ok {
+		return f.(*memberFields)
+	}
+	mf := &memberFields{exact: map[string]int{}}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if sf.Anonymous || !sf.IsExported() || name == "" || name == "-" {
+			continue
+		}
+		mf.exact[name] = i
+		mf.names = append(mf.names, name)
+		mf.index = append(mf.index, i)
+	}
+	f, _ := fieldTables.LoadOrStore(t, mf)
+	return f.(*memberFields)
+}
+
+// field finds the field for a member key as encoding/json does: an exact
+// match first, else a case-insensitive one.
+func (mf *memberFields) field(key string) (int, bool) {
+	if i, ok := mf.exact[key]; ok {
+		return i, true
+	}
+	for j, n := range mf.names {
+		if strings.EqualFold(n, key) {
+			return mf.index[j], true
+		}
+	}
+	return 0, false
+}
+
+// decodeMembers decodes the valid JSON object b into the struct dst points
+// to, by handing each member's bytes to its field's UnmarshalJSON. It is
+// what json.Unmarshal would do for these types, minus re-validating b and
+// the reflection over every value.
+func decodeMembers(b []byte, dst any) {
+	v := reflect.ValueOf(dst).Elem()
+	mf := fieldsOf(v.Type())
+	eachMember(b, func(rawKey, val []byte) {
+		key, ok := unquote(rawKey)
+		if !ok {
+			return
+		}
+		i, ok := mf.field(key)
+		if !ok {
+			return
+		}
+		switch f := v.Field(i).Addr().Interface().(type) {
+		case json.Unmarshaler:
+			_ = f.UnmarshalJSON(val)
+		default: // not a tolerant type: let encoding/json decode it
+			_ = json.Unmarshal(val, f)
+		}
+	})
+}
