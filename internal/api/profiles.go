@@ -1,0 +1,104 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/clientele/clientele"
+	"github.com/google/uuid"
+)
+
+// getProfile answers GET /profiles/{id} (spec §5.3). An id that is not a
+// UUID cannot name a profile, so it is a 404 without a query (spec §1).
+func (s *server) getProfile(w http.ResponseWriter, r *http.Request) error {
+	id, ok := profileID(r.PathValue("id"))
+	if !ok {
+		return clientele.Errorf(clientele.ENOTFOUND, "profile id is not a UUID")
+	}
+	p, err := s.store.Profile(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, dataBody{renderProfile(&p, s.now())})
+	return nil
+}
+
+// profileID accepts only the canonical 36-character UUID form (uuid.Parse
+// also takes braces, URNs and bare hex), lower-cased as ids are stored.
+func profileID(s string) (string, bool) {
+	if len(s) != 36 {
+		return "", false
+	}
+	if _, err := uuid.Parse(s); err != nil {
+		return "", false
+	}
+	return strings.ToLower(s), true
+}
+
+// listProfiles answers GET /profiles (spec §5.1): equality filters that
+// ignore case, a free-text search, sorting and pagination. Filters and sort
+// keys the store cannot apply yet are ignored, as unknown ones are (§1.3).
+func (s *server) listProfiles(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	page, err := parsePage(q)
+	if err != nil {
+		return err
+	}
+	f := clientele.ProfileFilter{
+		Email:     nonEmpty(q, "filter[email]"),
+		FirstName: nonEmpty(q, "filter[first_name]"),
+		LastName:  nonEmpty(q, "filter[last_name]"),
+		Sort:      parseSort(q.Get("sort")),
+		Offset:    page.offset(),
+		Limit:     page.Size,
+	}
+	for _, t := range strings.Split(q.Get("filter[profile_type]"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			f.ProfileTypes = append(f.ProfileTypes, t)
+		}
+	}
+	// Both spellings are documented (§1.3); the filter[] one wins when a
+	// client sends both.
+	f.Search = strings.TrimSpace(q.Get("search"))
+	if v := strings.TrimSpace(q.Get("filter[search]")); v != "" {
+		f.Search = v
+	}
+
+	profiles, total, err := s.store.ListProfiles(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	data := make([]profileOut, 0, len(profiles))
+	for i := range profiles {
+		data = append(data, renderProfile(&profiles[i], now))
+	}
+	writeJSON(w, http.StatusOK, newPage(r, page, total, len(data), data))
+	return nil
+}
+
+// nonEmpty returns the parameter's value, or nil when it is absent or empty:
+// an empty filter[x]= is "no filter", as Laravel's query builder treats it.
+func nonEmpty(q url.Values, key string) *string {
+	v := q.Get(key)
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+// parseSort reads sort=field[,-field]; unknown fields are skipped (§1.3).
+func parseSort(s string) []clientele.SortField {
+	var out []clientele.SortField
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		desc := strings.HasPrefix(part, "-")
+		part = strings.TrimPrefix(part, "-")
+		if slices.Contains(clientele.ProfileSortFields, part) {
+			out = append(out, clientele.SortField{Field: part, Desc: desc})
+		}
+	}
+	return out
+}

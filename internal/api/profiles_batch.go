@@ -1,0 +1,73 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/clientele/clientele"
+	"github.com/google/uuid"
+)
+
+// msgBatchQueued is asserted verbatim by the Omneo SDK tests (spec §6.1).
+const msgBatchQueued = "Profiles queued for batch import."
+
+// batchAccepted is the 202 body of POST /profiles/batch.
+type batchAccepted struct {
+	Message string `json:"message"`
+	BatchID string `json:"batch_id"`
+}
+
+// submitBatch accepts POST /profiles/batch and /profiles/batch.json
+// (spec §6.1): it validates the whole request, stores the batch durably,
+// wakes the worker and answers 202. Validation failures leave nothing
+// queued; matching and uniqueness are the worker's, per item.
+func (s *server) submitBatch(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, s.maxBody)
+	if err != nil {
+		return err
+	}
+	// An empty body is not a syntax error to a Laravel client: it is a
+	// request with no input, which fails validation on the required keys.
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	req, err := clientele.ParseBatchRequest(body, s.maxBatch)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	b := clientele.Batch{
+		ID:            uuid.NewString(),
+		ImportJobID:   req.ImportJobID,
+		MatchCriteria: req.MatchCriteria,
+		Status:        clientele.BatchPending,
+		TotalCount:    len(req.Items.Raw),
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	if err := s.store.CreateBatch(r.Context(), b, req.Items); err != nil {
+		return err
+	}
+	if s.notify != nil {
+		s.notify()
+	}
+	writeJSON(w, http.StatusAccepted, dataBody{batchAccepted{msgBatchQueued, b.ID}})
+	return nil
+}
+
+// readBody reads the whole request body, at most limit bytes; a larger one
+// is a 413 (spec §13 E10).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, errTooLarge
+	case err != nil:
+		// The client went away or sent a broken chunked body.
+		return nil, clientele.Errorf(clientele.EMALFORMED, "reading body: %v", err)
+	}
+	return body, nil
+}
