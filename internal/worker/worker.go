@@ -1,0 +1,209 @@
+// Package worker drains the batch queue: it claims queued batches with a
+// lease, applies their items chunk by chunk through the Store, and keeps the
+// lease alive while it works. It holds no state that matters: a batch whose
+// worker dies is resumed at its cursor by any worker once the lease expires.
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/clientele/clientele"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultLeaseTTL     = 30 * time.Second
+	DefaultPollInterval = 250 * time.Millisecond
+)
+
+// Config configures a Pool.
+type Config struct {
+	Store  clientele.Store
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Owner names this node in leases, for operators reading the batches table.
+	Owner string
+	// Workers is how many batches this node applies at once.
+	Workers int
+	// LeaseTTL is how long a claim lasts without renewal; a crashed node's
+	// batches wait this long before another node resumes them.
+	LeaseTTL time.Duration
+	// PollInterval is how often an idle worker looks for work that another
+	// node queued; local submissions wake it at once through Notify.
+	PollInterval time.Duration
+	// PhoneRegion is the region for national phone numbers ("" = E.164 only).
+	PhoneRegion string
+}
+
+// Pool runs Config.Workers workers.
+type Pool struct {
+	cfg  Config
+	wake chan struct{}
+}
+
+// New returns a Pool; Run starts it.
+func New(cfg Config) *Pool {
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Pool{cfg: cfg, wake: make(chan struct{}, cfg.Workers)}
+}
+
+// Notify wakes idle workers because a batch was just queued. It never blocks.
+func (p *Pool) Notify() {
+	for range p.cfg.Workers {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+			return
+		}
+	}
+}
+
+// Run works until ctx is cancelled. A chunk in flight when ctx ends is
+// abandoned uncommitted: its lease expires and the chunk is applied again,
+// once, by whoever resumes the batch.
+func (p *Pool) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range p.cfg.Workers {
+		wg.Go(func() { p.loop(ctx) })
+	}
+	wg.Wait()
+}
+
+func (p *Pool) loop(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-p.wake:
+		}
+		// Drain everything claimable before sleeping again.
+		for ctx.Err() == nil {
+			worked, err := p.claimAndApply(ctx)
+			if err != nil && ctx.Err() == nil {
+				p.cfg.Logger.Error("batch worker", "error", err)
+			}
+			if !worked || err != nil {
+				break
+			}
+		}
+		timer.Reset(p.cfg.PollInterval)
+	}
+}
+
+// claimAndApply claims one batch and applies it to the end. It reports
+// whether there was a batch to claim.
+func (p *Pool) claimAndApply(ctx context.Context) (bool, error) {
+	lease, err := p.cfg.Store.ClaimBatch(ctx, p.cfg.Owner, p.cfg.Now(), p.cfg.LeaseTTL)
+	if clientele.ErrorCode(err) == clientele.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	log := p.cfg.Logger.With("batch_id", lease.BatchID)
+	log.Info("batch claimed", "cursor", lease.Cursor, "total", lease.Total)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go p.heartbeat(ctx, cancel, lease, log)
+
+	cursor := lease.Cursor
+	for cursor < lease.Total {
+		raw, err := p.cfg.Store.LeasedItems(ctx, lease, cursor)
+		if err != nil {
+			return true, stopErr(ctx, err, log)
+		}
+		if len(raw) == 0 {
+			return true, errors.New("worker: batch has no items at its cursor")
+		}
+		chunk := Prepare(raw, p.cfg.PhoneRegion, p.cfg.Now())
+		cursor, err = p.cfg.Store.ApplyChunk(ctx, lease, chunk, p.cfg.LeaseTTL)
+		if err != nil {
+			return true, stopErr(ctx, err, log)
+		}
+	}
+	log.Info("batch completed", "total", lease.Total)
+	return true, nil
+}
+
+// heartbeat renews the lease every third of its lifetime, so a chunk that
+// runs long (a slow disk, a busy database) does not lose it. A lost lease
+// cancels the work: another worker owns the batch now.
+func (p *Pool) heartbeat(ctx context.Context, cancel context.CancelFunc, l clientele.Lease, log *slog.Logger) {
+	t := time.NewTicker(p.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			err := p.cfg.Store.RenewLease(ctx, l, p.cfg.Now(), p.cfg.LeaseTTL)
+			if clientele.ErrorCode(err) == clientele.ECONFLICT {
+				log.Warn("lease lost")
+				cancel()
+				return
+			}
+			if err != nil && ctx.Err() == nil {
+				log.Error("lease renewal", "error", err)
+			}
+		}
+	}
+}
+
+// stopErr turns a lost lease or a shutdown into a log line: losing a lease
+// is expected when a node stalls past its TTL, and the new owner finishes
+// the batch; on shutdown the lease expires and the batch resumes elsewhere.
+func stopErr(ctx context.Context, err error, log *slog.Logger) error {
+	if clientele.ErrorCode(err) == clientele.ECONFLICT || ctx.Err() != nil {
+		log.Warn("lease lost; another worker resumes the batch")
+		return nil
+	}
+	return err
+}
+
+// Prepare decodes, validates and normalises raw items into a chunk. An item
+// that fails here (its phone number does not parse, say) becomes a failed
+// item; the rest go on.
+func Prepare(raw []clientele.RawItem, phoneRegion string, now time.Time) clientele.Chunk {
+	c := clientele.Chunk{From: raw[0].Index, Now: now, Items: make([]clientele.ChunkItem, len(raw))}
+	for i, r := range raw {
+		it := clientele.ChunkItem{Index: r.Index}
+		in, err := clientele.DecodeProfileInput(r.JSON)
+		switch {
+		case err != nil || in.Obj.Bad:
+			// Items were validated when the batch was accepted, so this
+			// means stored data was damaged; fail the item, not the batch.
+			it.Errors = clientele.FieldErrors{"item": {"The item is not a valid JSON object."}}
+		default:
+			it.Input = in
+			if errs := clientele.ValidateProfileInput(in, clientele.ModeBatchItem); errs != nil {
+				it.Errors = errs
+			} else if errs := clientele.NormalizeInput(in, phoneRegion); errs != nil {
+				it.Errors = errs
+			}
+		}
+		c.Items[i] = it
+	}
+	return c
+}

@@ -1,0 +1,137 @@
+package worker_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/sqlite"
+	"github.com/clientele/clientele/internal/worker"
+	"github.com/google/uuid"
+)
+
+func openStore(t *testing.T) clientele.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// queue stores a batch the way the API does and returns its id.
+func queue(t *testing.T, s clientele.Store, body string, now time.Time) string {
+	t.Helper()
+	req, err := clientele.ParseBatchRequest([]byte(body), clientele.MaxMaxBatchSize)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	b := clientele.Batch{
+		ID: uuid.NewString(), MatchCriteria: req.MatchCriteria, Status: clientele.BatchPending,
+		TotalCount: len(req.Items.Raw), CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.CreateBatch(context.Background(), b, req.Items); err != nil {
+		t.Fatal(err)
+	}
+	return b.ID
+}
+
+// runUntilDone runs the pool until the batch completes or 20 s pass.
+func runUntilDone(t *testing.T, s clientele.Store, p *worker.Pool, id string) clientele.Batch {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for {
+		b, err := s.Batch(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Status == clientele.BatchCompleted {
+			return b
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("batch not completed in time: %+v", b)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPoolAppliesBatchInOrder(t *testing.T) {
+	s := openStore(t)
+	now := time.Now().UTC()
+	id := queue(t, s, `{"match_criteria":"email","profiles":[
+		{"email":"a@example.com","first_name":"A1"},
+		{"email":" A@Example.com ","first_name":"A2"},
+		{"email":"b@example.com","mobile_phone":"0404 123 123"},
+		{"email":"c@example.com","mobile_phone":"+1 555"},
+		{"first_name":"no email"}
+	]}`, now)
+	p := worker.New(worker.Config{Store: s, Workers: 2, PollInterval: 10 * time.Millisecond, PhoneRegion: "AU"})
+	b := runUntilDone(t, s, p, id)
+
+	if b.ProcessedCount != 5 || b.CreatedCount != 2 || b.UpdatedCount != 1 || b.FailedCount != 2 {
+		t.Fatalf("counts: %+v", b)
+	}
+	items, _, err := s.BatchItems(context.Background(), id, clientele.BatchItemFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{clientele.OutcomeCreated, clientele.OutcomeUpdated, clientele.OutcomeCreated, clientele.OutcomeFailed, clientele.OutcomeFailed}
+	for i, it := range items {
+		if it.Outcome != want[i] {
+			t.Errorf("item %d outcome %q, want %q (errors %v)", i, it.Outcome, want[i], it.Errors)
+		}
+	}
+	if got := items[3].Errors["mobile_phone"]; len(got) == 0 {
+		t.Errorf("item 3: want a mobile_phone error from normalisation, got %v", items[3].Errors)
+	}
+	if got := items[4].Errors["email"]; len(got) != 1 || got[0] != "The email field is required." {
+		t.Errorf("item 4 errors %v", items[4].Errors)
+	}
+	a, err := s.Profile(context.Background(), *items[0].EntityID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.FirstName != "A2" || a.Version != 2 {
+		t.Errorf("profile a: first_name %q version %d, want A2 and 2", a.FirstName, a.Version)
+	}
+	bp, err := s.Profile(context.Background(), *items[2].EntityID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bp.MobilePhone == nil || *bp.MobilePhone != "+61404123123" {
+		t.Errorf("mobile not normalised with --phone-region: %v", bp.MobilePhone)
+	}
+}
+
+// A batch whose worker died mid-way is resumed by another worker once the
+// lease expires: the clock is injected, so no test waits out a real TTL.
+func TestPoolResumesExpiredLease(t *testing.T) {
+	s := openStore(t)
+	t0 := time.Now().UTC()
+	id := queue(t, s, `{"match_criteria":"email","profiles":[{"email":"x@example.com"}]}`, t0)
+	dead, err := s.ClaimBatch(context.Background(), "dead-node", t0, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dead.BatchID != id {
+		t.Fatalf("claimed %s, want %s", dead.BatchID, id)
+	}
+	p := worker.New(worker.Config{
+		Store: s, PollInterval: 10 * time.Millisecond,
+		Now: func() time.Time { return t0.Add(2 * time.Minute) },
+	})
+	b := runUntilDone(t, s, p, id)
+	if b.CreatedCount != 1 {
+		t.Fatalf("counts: %+v", b)
+	}
+	// The dead worker's late write is fenced off by the new lease.
+	if _, err := s.ApplyChunk(context.Background(), dead, clientele.Chunk{Now: t0}, time.Minute); clientele.ErrorCode(err) != clientele.ECONFLICT {
+		t.Fatalf("stale lease apply: got %v, want ECONFLICT", err)
+	}
+}
