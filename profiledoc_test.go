@@ -302,21 +302,16 @@ func BenchmarkProfileDoc(b *testing.B) {
 	})
 }
 
-func BenchmarkProfileDocStdTmp(b *testing.B) {
-	p := docProfiles()["full"]
-	doc, _ := MarshalProfileDoc(p)
-	b.Logf("%d bytes", len(doc))
-	b.Run("unmarshal", func(b *testing.B) {
-		for b.Loop() {
-			var d refDoc
-			_ = json.Unmarshal(doc, &d)
+// TestProfileDocDamaged: a damaged doc is an error, never a panic or a hang.
+func TestProfileDocDamaged(t *testing.T) {
+	doc, err := MarshalProfileDoc(docProfiles()["full"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range doc {
+		var p Profile
+		if err := UnmarshalProfileDoc(doc[:i], &p); err == nil && i > 0 {
+			t.Errorf("a doc cut at byte %d of %d decoded without error", i, len(doc))
 		}
-	})
-	b.Run("marshal", func(b *testing.B) {
-		for b.Loop() {
-			var d refDoc
-			_ = json.Unmarshal(doc, &d)
-			_, _ = json.Marshal(&d)
-		}
-	})
+	}
 }

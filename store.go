@@ -23,7 +23,7 @@ type Store interface {
 
 	// CreateBatch durably stores b (status pending) and its items in one
 	// transaction; when it returns nil the batch survives a crash.
-	// ECONFLICT if b.ID exists.
+	// ECONFLICT if b.ID exists; EINVALID if there are no items.
 	CreateBatch(ctx context.Context, b Batch, items NewBatchItems) error
 	// Batch returns one batch. ENOTFOUND if unknown.
 	Batch(ctx context.Context, id string) (Batch, error)
@@ -44,10 +44,13 @@ type Store interface {
 	// chunk names, resolves the items in order with Resolve, writes the
 	// profiles, the item results, the outbox events, the counters and the
 	// cursor, extends the lease to c.Now+ttl, and marks the batch completed
-	// when the cursor reaches the end. It commits only if l still holds:
-	// otherwise ECONFLICT and nothing is written. It returns the new cursor.
+	// when the cursor reaches the end. It commits only if l still holds and
+	// c starts at the batch's cursor (so a chunk retried after it committed
+	// does not apply twice): otherwise ECONFLICT and nothing is written. It
+	// returns the new cursor.
 	ApplyChunk(ctx context.Context, l Lease, c Chunk, ttl time.Duration) (int, error)
-	// QueuedItems counts items of batches not yet completed.
+	// QueuedItems counts the items not yet applied of batches not yet
+	// completed (the backlog that --queue-limit bounds).
 	QueuedItems(ctx context.Context) (int, error)
 
 	// Profile returns a live profile. ENOTFOUND if unknown or removed.

@@ -1,0 +1,229 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/clientele/clientele"
+)
+
+const profileColumns = `id, email, mobile_phone, first_name, last_name, profile_type,
+	created_at, updated_at, version, data`
+
+// scanProfiles reads rows of profileColumns into profiles without
+// identities, in row order.
+func scanProfiles(rows *sql.Rows, err error) ([]*clientele.Profile, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*clientele.Profile
+	for rows.Next() {
+		var (
+			p                clientele.Profile
+			email, mobile    sql.NullString
+			created, updated int64
+			data             sql.RawBytes
+		)
+		if err := rows.Scan(&p.ID, &email, &mobile, &p.FirstName, &p.LastName, &p.ProfileType,
+			&created, &updated, &p.Version, &data); err != nil {
+			return nil, err
+		}
+		p.Email, p.MobilePhone = fromNullString(email), fromNullString(mobile)
+		p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+		if err := clientele.UnmarshalProfileDoc(data, &p); err != nil {
+			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+		}
+		out = append(out, &p)
+	}
+	return out, rows.Err()
+}
+
+// loadIdentities fills in the identities of ps, in id (creation) order, from
+// the rows query returns for a JSON array of profile ids (sqlIdentitiesOf).
+// Go sorts them, which is cheaper than SQLite sorting the whole result.
+func loadIdentities(ps []*clientele.Profile, query func(ids any) (*sql.Rows, error)) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	byID := make(map[string]*clientele.Profile, len(ps))
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+		p.Identities = nil
+		ids = append(ids, p.ID)
+	}
+	rows, err := query(jsonList(ids))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id               clientele.Identity
+			created, updated int64
+		)
+		if err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary,
+			&created, &updated); err != nil {
+			return err
+		}
+		id.CreatedAt, id.UpdatedAt = fromMicros(created), fromMicros(updated)
+		p := byID[id.ProfileID]
+		p.Identities = append(p.Identities, id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		slices.SortFunc(p.Identities, func(a, b clientele.Identity) int { return cmp.Compare(a.ID, b.ID) })
+	}
+	return nil
+}
+
+// readIdentities is loadIdentities' query on a read transaction.
+func readIdentities(ctx context.Context, tx *sql.Tx) func(ids any) (*sql.Rows, error) {
+	return func(ids any) (*sql.Rows, error) { return tx.QueryContext(ctx, sqlIdentitiesOf, ids) }
+}
+
+// Profile implements clientele.Store.
+func (s *Store) Profile(ctx context.Context, id string) (clientele.Profile, error) {
+	var p *clientele.Profile
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ps, err := scanProfiles(tx.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles
+			WHERE id = ? AND removed_at IS NULL`, id))
+		if err != nil {
+			return fmt.Errorf("sqlite: profile: %w", err)
+		}
+		if len(ps) == 0 {
+			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)
+		}
+		p = ps[0]
+		if err := loadIdentities(ps, readIdentities(ctx, tx)); err != nil {
+			return fmt.Errorf("sqlite: profile identities: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return clientele.Profile{}, err
+	}
+	return *p, nil
+}
+
+// sortColumns maps the sortable fields to columns. Names sort by their
+// folded form, so that the order ignores case as their filters do.
+var sortColumns = map[string]string{
+	"created_at": "created_at",
+	"updated_at": "updated_at",
+	"first_name": "first_name_fold",
+	"last_name":  "last_name_fold",
+	"email":      "email",
+}
+
+// profileWhere is the WHERE clause and arguments of f.
+func profileWhere(f clientele.ProfileFilter) (string, []any) {
+	where := []string{"removed_at IS NULL"}
+	var args []any
+	if f.Email != nil {
+		where = append(where, "email = ?")
+		args = append(args, clientele.NormalizeEmail(*f.Email))
+	}
+	if f.FirstName != nil {
+		where = append(where, "first_name_fold = ?")
+		args = append(args, strings.ToLower(*f.FirstName))
+	}
+	if f.LastName != nil {
+		where = append(where, "last_name_fold = ?")
+		args = append(args, strings.ToLower(*f.LastName))
+	}
+	if len(f.ProfileTypes) > 0 {
+		where = append(where, "profile_type IN ("+placeholders(len(f.ProfileTypes))+")")
+		for _, t := range f.ProfileTypes {
+			args = append(args, t)
+		}
+	}
+	if f.Search != "" {
+		// instr, not LIKE: the needle's % and _ are plain characters.
+		needle := strings.ToLower(f.Search)
+		where = append(where, `(instr(first_name_fold, ?) > 0 OR instr(last_name_fold, ?) > 0
+			OR instr(email, ?) > 0 OR instr(mobile_phone, ?) > 0)`)
+		args = append(args, needle, needle, needle, needle)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// profileOrder is the ORDER BY clause of sort. Unknown fields are ignored
+// (spec §1.3); no sort means created_at ascending. id breaks ties, in the
+// direction of the last key so that an index on (key, id) serves the
+// order. A null email sorts first ascending and last descending, which is
+// SQLite's default (PostgreSQL must say NULLS FIRST/LAST).
+func profileOrder(sort []clientele.SortField) string {
+	var keys []string
+	desc := false
+	seen := map[string]bool{}
+	for _, sf := range sort {
+		col, ok := sortColumns[sf.Field]
+		if !ok || seen[col] {
+			continue
+		}
+		seen[col] = true
+		dir := " ASC"
+		if sf.Desc {
+			dir = " DESC"
+		}
+		keys = append(keys, col+dir)
+		desc = sf.Desc
+	}
+	if len(keys) == 0 {
+		keys = append(keys, "created_at ASC")
+	}
+	if desc {
+		keys = append(keys, "id DESC")
+	} else {
+		keys = append(keys, "id ASC")
+	}
+	return strings.Join(keys, ", ")
+}
+
+// ListProfiles implements clientele.Store. The page and the total come
+// from one snapshot. A Limit of 0 or less means no limit.
+func (s *Store) ListProfiles(ctx context.Context, f clientele.ProfileFilter) ([]clientele.Profile, int, error) {
+	where, args := profileWhere(f)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	var (
+		out   []clientele.Profile
+		total int
+	)
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM profiles WHERE `+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("sqlite: count profiles: %w", err)
+		}
+		ps, err := scanProfiles(tx.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE `+where+
+			` ORDER BY `+profileOrder(f.Sort)+` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...))
+		if err != nil {
+			return fmt.Errorf("sqlite: list profiles: %w", err)
+		}
+		if err := loadIdentities(ps, readIdentities(ctx, tx)); err != nil {
+			return fmt.Errorf("sqlite: list profiles identities: %w", err)
+		}
+		out = make([]clientele.Profile, len(ps))
+		for i, p := range ps {
+			out[i] = *p
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// errNoRows reports whether err is sql.ErrNoRows.
+func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

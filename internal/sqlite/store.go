@@ -1,0 +1,228 @@
+// Package sqlite is the embedded clientele.Store: one SQLite file, written
+// through a single connection, read through a pool, and checkpointed in the
+// background by a connection of its own.
+//
+// One writer serialises every write (claims, chunks, accepts), so claims
+// need no SKIP LOCKED and an apply transaction never meets a concurrent
+// change; WAL lets the readers run beside it. synchronous=FULL makes a
+// committed transaction (an accepted batch above all) survive power loss and
+// kill -9 (DESIGN §4).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite implementation of clientele.Store.
+type Store struct {
+	w  *sql.DB // the one writer: MaxOpenConns(1)
+	st *stmts  // prepared on w
+	r  *sql.DB // read-only pool
+	cp *checkpointer
+}
+
+var _ clientele.Store = (*Store)(nil)
+
+// Open opens (creating if need be) the database file at path and migrates
+// it to the latest schema.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
+		// The driver reads the query after '?' as its own parameters.
+		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
+	}
+	w, err := sql.Open("sqlite", dsn(path, connWrite))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w}
+	if err := s.Migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if s.st, err = prepareStmts(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(path, connRead))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s.r = r
+	if s.cp, err = startCheckpointer(path); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// The connections a store opens.
+const (
+	connWrite      = iota // the one writer
+	connRead              // the read pool
+	connCheckpoint        // the background checkpointer
+)
+
+// dsn is the driver's data source name for a connection of kind to path.
+// The writer begins every transaction IMMEDIATE, taking the write lock up
+// front, so that a transaction that reads before it writes cannot fail to
+// upgrade its lock (SQLITE_BUSY) when another process writes the same file.
+// It leaves checkpoints to the checkpointer (see checkpoint.go) unless the
+// WAL grows past its backstop. Readers are query_only, so a write through
+// them is a bug that fails loudly.
+func dsn(path string, kind int) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	// Multi-row statements keep a statement journal (to undo a failing
+	// statement alone); in memory it costs a copy, not a file write.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	switch kind {
+	case connWrite:
+		q.Set("_txlock", "immediate")
+		q.Add("_pragma", "wal_autocheckpoint(20000)")
+		// A large page cache keeps the indexes every chunk probes in
+		// memory as the store grows (the default is 2 MB).
+		q.Add("_pragma", "cache_size(-65536)")
+	case connRead:
+		q.Add("_pragma", "query_only(1)")
+		q.Add("_pragma", "cache_size(-16384)")
+	}
+	return path + "?" + q.Encode()
+}
+
+// Migrate applies the embedded migrations that the database lacks. Open
+// calls it, so a caller needs it only to migrate again explicitly.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close stops the checkpointer and closes the pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.cp != nil {
+		errs = append(errs, s.cp.close())
+	}
+	if s.st != nil {
+		errs = append(errs, s.st.close())
+	}
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	return errors.Join(append(errs, s.w.Close())...)
+}
+
+// write runs fn in a transaction of the writer and commits it if fn
+// succeeds.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	s.cp.kick()
+	return nil
+}
+
+// read runs fn in a read transaction, so that its queries see one snapshot
+// (a page and its total agree).
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// micros is t as stored: UTC unix microseconds.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros is a stored time as a UTC time.Time.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// nullMicros is a nullable stored time.
+func nullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: micros(*t), Valid: true}
+}
+
+// fromNullMicros is a nullable stored time as *time.Time.
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// fromNullString is a nullable text column as *string.
+func fromNullString(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}
+
+// placeholders is "?,?,…" with n marks.
+func placeholders(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
