@@ -9,8 +9,18 @@ import (
 // that owns its transaction. Errors are *Error with the codes named in each
 // method's comment, or EINTERNAL for anything else; no method returns a nil
 // value with a nil error. internal/storetest holds the behaviour every
-// implementation must show.
+// implementation must show. It is made of one interface per area so that
+// each area's methods live together; a new area adds an interface here.
 type Store interface {
+	TokenStore
+	BatchStore
+	ProfileStore
+	// Close releases the store's resources.
+	Close() error
+}
+
+// TokenStore keeps API tokens.
+type TokenStore interface {
 	// CreateToken stores t (with its Hash). ECONFLICT if t.ID or t.Hash exists.
 	CreateToken(ctx context.Context, t Token) error
 	// EnsureToken stores t unless a token with the same Hash exists; it
@@ -20,7 +30,11 @@ type Store interface {
 	TokenByHash(ctx context.Context, hash [32]byte) (Token, error)
 	// CountTokens counts stored tokens, revoked and expired ones included.
 	CountTokens(ctx context.Context) (int, error)
+}
 
+// BatchStore is the batch queue: submission, leases, chunk application and
+// results.
+type BatchStore interface {
 	// CreateBatch durably stores b (status pending) and its items in one
 	// transaction; when it returns nil the batch survives a crash.
 	// ECONFLICT if b.ID exists; EINVALID if there are no items.
@@ -52,14 +66,14 @@ type Store interface {
 	// QueuedItems counts the items not yet applied of batches not yet
 	// completed (the backlog that --queue-limit bounds).
 	QueuedItems(ctx context.Context) (int, error)
+}
 
+// ProfileStore reads profiles.
+type ProfileStore interface {
 	// Profile returns a live profile. ENOTFOUND if unknown or removed.
 	Profile(ctx context.Context, id string) (Profile, error)
 	// ListProfiles returns one page of live profiles and the total matching f.
 	ListProfiles(ctx context.Context, f ProfileFilter) ([]Profile, int, error)
-
-	// Close releases the store's resources.
-	Close() error
 }
 
 // RawItem is one stored batch item, still JSON.
