@@ -1,0 +1,304 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// The apply path. One chunk is one READ COMMITTED transaction:
+//
+//  1. lock the batch row and check the lease token and the cursor;
+//  2. find the live profiles that own any key of the chunk (one statement,
+//     no locks), then lock and load them in id order (SELECT … ORDER BY id
+//     FOR UPDATE), and load their identities;
+//  3. resolve the items in order in Go (clientele.Resolve);
+//  4. write everything with set-based statements (unnest arrays) sent as
+//     one pipeline: profiles, identities, item results, outbox events, and
+//     the counters and cursor, fenced by the lease token.
+//
+// Concurrency. Everything Resolve concludes from a key's owner comes from a
+// row this transaction has locked, so it still holds at commit, and no
+// other node can change those profiles (or their identities) meanwhile.
+// Everything it concludes from a key having no owner ends in a write of
+// that key, which the unique indexes check against every other
+// transaction, committed or not. So when another node created or took a
+// key after the lookup, a write fails with a unique violation (after
+// waiting for the other transaction to commit), and the whole chunk is
+// retried from a fresh lookup, which sees the other node's profile: the
+// item becomes an update (or unchanged), never a failed item. Locks are
+// taken in id order, so two chunks that lock the same profiles do not
+// deadlock on them; waits on each other's uncommitted keys still can, and
+// PostgreSQL breaks those with 40P01, which is retried like 40001.
+
+// maxAttempts bounds the tries of one chunk. Past it the chunk fails with
+// an error; the worker logs it, and the batch resumes when its lease
+// expires.
+const maxAttempts = 10
+
+// storedProfile is what the database held for a profile the chunk loaded,
+// copied at load time. The writes diff against it rather than against
+// ProfileWrite.Before, so they stay right whatever Merge shares between the
+// old and the new profile.
+type storedProfile struct {
+	version       int64
+	email, mobile string // "" for null
+	identities    map[int64]clientele.Identity
+}
+
+// errRetry marks a failure that a new attempt of the chunk can cure.
+var errRetry = errors.New("postgres: concurrent change")
+
+// ApplyChunk implements clientele.Store.
+func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.Chunk, ttl time.Duration) (int, error) {
+	for i, it := range c.Items {
+		if it.Index != c.From+i {
+			return 0, fmt.Errorf("postgres: apply chunk: item %d has index %d, want %d", i, it.Index, c.From+i)
+		}
+	}
+	keys := clientele.Keys(c)
+	for attempt := 1; ; attempt++ {
+		cursor, stats, err := s.applyOnce(ctx, l, c, keys, ttl, attempt)
+		if err == nil {
+			s.analyzer.note(stats)
+			return cursor, nil
+		}
+		if !retryable(err) {
+			return 0, err
+		}
+		if attempt == maxAttempts {
+			return 0, fmt.Errorf("postgres: apply chunk: gave up after %d attempts: %w", attempt, err)
+		}
+		s.retries.Add(1)
+		// Full jitter, so that chunks that collided do not collide again.
+		backoff := time.Duration(rand.Int64N(int64(min(2*time.Millisecond<<attempt, 250*time.Millisecond))))
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("postgres: apply chunk: %w", ctx.Err())
+		case <-time.After(backoff):
+		}
+	}
+}
+
+// retryable reports whether a new attempt of the chunk may succeed: a
+// serialisation failure, a deadlock, a key another transaction took first,
+// or a version fence that failed.
+func retryable(err error) bool {
+	if errors.Is(err, errRetry) {
+		return true
+	}
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case "40001", "40P01":
+		return true
+	case "23505":
+		// Only the keys of profiles and identities: a clash anywhere else
+		// (an item result written twice) is a bug that retrying would hide.
+		return e.TableName == "profiles" || e.TableName == "identities"
+	}
+	return false
+}
+
+// applyOnce is one attempt at the chunk: one transaction.
+func (s *Store) applyOnce(ctx context.Context, l clientele.Lease, c clientele.Chunk, keys clientele.ChunkKeys,
+	ttl time.Duration, attempt int) (int, writeStats, error) {
+	var (
+		cursor int
+		stats  writeStats
+	)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var (
+			seq       int64
+			at, total int
+			match     string
+		)
+		// The row lock keeps the lease from changing hands until commit (a
+		// claim skips locked rows), so the fence at the end cannot fail for
+		// a lease that was good here.
+		err := tx.QueryRow(ctx, `SELECT seq, cursor, total_count, match_criteria FROM batches
+			WHERE id = $1 AND lease_token = $2 FOR UPDATE`, l.BatchID, l.Token).Scan(&seq, &at, &total, &match)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return lostLease(l)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: apply chunk: %w", err)
+		}
+		if c.From != at {
+			// The worker's view is stale; applying would skip or repeat items.
+			return clientele.Errorf(clientele.ECONFLICT, "chunk starts at item %d but batch %s is at %d", c.From, l.BatchID, at)
+		}
+		if at+len(c.Items) > total {
+			return clientele.Errorf(clientele.EINVALID, "chunk ends past batch %s's %d items", l.BatchID, total)
+		}
+		lk, stored, err := lookup(ctx, tx, keys)
+		if err != nil {
+			return fmt.Errorf("postgres: apply chunk lookup: %w", err)
+		}
+		if s.hookAfterLookup != nil {
+			s.hookAfterLookup(attempt)
+		}
+		res := clientele.Resolve(match, c, lk, uuid.NewString)
+		if err := reserveIDs(ctx, tx, res.Writes); err != nil {
+			return err
+		}
+		var w chunkWrite
+		if err := w.profiles(res.Writes, stored); err != nil {
+			return err
+		}
+		w.results(seq, l.BatchID, res.Items, c.Now)
+		cursor = at + len(c.Items)
+		w.finish(seq, l, res.Items, cursor, cursor == total, c.Now, ttl)
+		stats = w.stats
+		return w.send(ctx, tx)
+	})
+	return cursor, stats, err
+}
+
+// lookup finds the live owners of keys, locks them in id order, and loads
+// them fully, with a copy of their stored state for the writes to diff
+// against. Finding comes first, without locks, so that the lock statement
+// is a primary-key probe whose plan cannot go wrong, and a chunk that
+// matches nothing (a load of new profiles) takes no lock at all.
+func lookup(ctx context.Context, tx pgx.Tx, keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[string]*storedProfile, error) {
+	lk := clientele.NewChunkLookup()
+	stored := map[string]*storedProfile{}
+	var (
+		parts []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(keys.Emails) > 0 {
+		parts = append(parts, `SELECT id FROM profiles WHERE email = ANY(`+arg(keys.Emails)+`::text[]) AND removed_at IS NULL`)
+	}
+	if len(keys.Mobiles) > 0 {
+		parts = append(parts, `SELECT id FROM profiles WHERE mobile_phone = ANY(`+arg(keys.Mobiles)+`::text[]) AND removed_at IS NULL`)
+	}
+	// One branch per handle, each a probe of the (handle, identifier) key;
+	// a chunk rarely names more than a few handles.
+	byHandle := map[string][]string{}
+	var handles []string
+	for _, k := range keys.Identities {
+		if _, ok := byHandle[k.Handle]; !ok {
+			handles = append(handles, k.Handle)
+		}
+		byHandle[k.Handle] = append(byHandle[k.Handle], k.Identifier)
+	}
+	for _, h := range handles {
+		parts = append(parts, `SELECT profile_id FROM identities WHERE handle = `+arg(h)+
+			` AND identifier = ANY(`+arg(byHandle[h])+`::text[])`)
+	}
+	if len(parts) == 0 {
+		return lk, stored, nil
+	}
+	rows, err := tx.Query(ctx, strings.Join(parts, " UNION "), args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ids) == 0 {
+		return lk, stored, nil
+	}
+	// The rows are re-read after the lock is granted, so what loads is the
+	// latest committed state, which no one else can change until we commit.
+	owners, err := queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
+		WHERE id = ANY($1::text[]) AND removed_at IS NULL ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := loadIdentities(ctx, tx, owners); err != nil {
+		return nil, nil, err
+	}
+	for _, p := range owners {
+		st := &storedProfile{version: p.Version, identities: make(map[int64]clientele.Identity, len(p.Identities))}
+		if p.Email != nil {
+			st.email = *p.Email
+		}
+		if p.MobilePhone != nil {
+			st.mobile = *p.MobilePhone
+		}
+		for _, id := range p.Identities {
+			st.identities[id.ID] = id
+		}
+		stored[p.ID] = st
+		lk.Add(p)
+	}
+	return lk, stored, nil
+}
+
+// reserveIDs gives every new child record (ID 0) of the writes an id, all
+// taken from the sequence by one statement.
+func reserveIDs(ctx context.Context, tx pgx.Tx, writes []clientele.ProfileWrite) error {
+	n := 0
+	for _, w := range writes {
+		p := w.Profile
+		for i := range p.Identities {
+			n += b2i(p.Identities[i].ID == 0)
+		}
+		for i := range p.CustomAttributes {
+			n += b2i(p.CustomAttributes[i].ID == 0)
+		}
+		for i := range p.Dates {
+			n += b2i(p.Dates[i].ID == 0)
+		}
+		for i := range p.Addresses {
+			n += b2i(p.Addresses[i].ID == 0)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	var ids []int64
+	if err := tx.QueryRow(ctx, `SELECT array(SELECT nextval('profile_child_ids') FROM generate_series(1, $1))`, n).
+		Scan(&ids); err != nil {
+		return fmt.Errorf("postgres: reserve ids: %w", err)
+	}
+	if len(ids) != n {
+		return fmt.Errorf("postgres: reserve ids: got %d, want %d", len(ids), n)
+	}
+	take := func(dst *int64) {
+		if *dst == 0 {
+			*dst, ids = ids[0], ids[1:]
+		}
+	}
+	for _, w := range writes {
+		p := w.Profile
+		for i := range p.Identities {
+			take(&p.Identities[i].ID)
+		}
+		for i := range p.CustomAttributes {
+			take(&p.CustomAttributes[i].ID)
+		}
+		for i := range p.Dates {
+			take(&p.Dates[i].ID)
+		}
+		for i := range p.Addresses {
+			take(&p.Addresses[i].ID)
+		}
+	}
+	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,226 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/clientele/clientele"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// querier is what the loaders need of a transaction or the pool.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+const profileColumns = `id, email, mobile_phone, first_name, last_name, profile_type,
+	created_at, updated_at, version, data`
+
+// queryProfiles runs a query selecting profileColumns and returns the
+// profiles without identities, in row order.
+func queryProfiles(ctx context.Context, q querier, sql string, args ...any) ([]*clientele.Profile, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*clientele.Profile
+	for rows.Next() {
+		var p clientele.Profile
+		// The doc is decoded straight from the driver's buffer, not a copy:
+		// UnmarshalProfileDoc copies what it keeps.
+		var data pgtype.DriverBytes
+		if err := rows.Scan(&p.ID, &p.Email, &p.MobilePhone, &p.FirstName, &p.LastName, &p.ProfileType,
+			&p.CreatedAt, &p.UpdatedAt, &p.Version, &data); err != nil {
+			return nil, err
+		}
+		p.CreatedAt, p.UpdatedAt = utc(p.CreatedAt), utc(p.UpdatedAt)
+		if err := clientele.UnmarshalProfileDoc(data, &p); err != nil {
+			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+		}
+		out = append(out, &p)
+	}
+	return out, rows.Err()
+}
+
+// loadIdentities fills in the identities of ps, in id (creation) order.
+func loadIdentities(ctx context.Context, q querier, ps []*clientele.Profile) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	byID := make(map[string]*clientele.Profile, len(ps))
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+		p.Identities = nil
+		ids = append(ids, p.ID)
+	}
+	rows, err := q.Query(ctx, `SELECT id, profile_id, handle, identifier, is_active, is_primary,
+		created_at, updated_at FROM identities WHERE profile_id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id clientele.Identity
+		if err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary,
+			&id.CreatedAt, &id.UpdatedAt); err != nil {
+			return err
+		}
+		id.CreatedAt, id.UpdatedAt = utc(id.CreatedAt), utc(id.UpdatedAt)
+		p := byID[id.ProfileID]
+		p.Identities = append(p.Identities, id)
+	}
+	return rows.Err()
+}
+
+// Profile implements clientele.Store.
+func (s *Store) Profile(ctx context.Context, id string) (clientele.Profile, error) {
+	var p *clientele.Profile
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		ps, err := queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
+			WHERE id = $1 AND removed_at IS NULL`, id)
+		if err != nil {
+			return fmt.Errorf("postgres: profile: %w", err)
+		}
+		if len(ps) == 0 {
+			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)
+		}
+		p = ps[0]
+		if err := loadIdentities(ctx, tx, ps); err != nil {
+			return fmt.Errorf("postgres: profile identities: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return clientele.Profile{}, err
+	}
+	return *p, nil
+}
+
+// sortColumns maps the sortable fields to columns. Names sort by their
+// folded form, so that the order ignores case as their filters do.
+var sortColumns = map[string]string{
+	"created_at": "created_at",
+	"updated_at": "updated_at",
+	"first_name": "first_name_fold",
+	"last_name":  "last_name_fold",
+	"email":      "email",
+}
+
+// whereBuilder collects the conditions and arguments of a query.
+type whereBuilder struct {
+	conds []string
+	args  []any
+}
+
+// arg adds v and returns its placeholder.
+func (w *whereBuilder) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+// profileWhere is the WHERE clause of f, and its arguments.
+func profileWhere(f clientele.ProfileFilter) *whereBuilder {
+	w := &whereBuilder{conds: []string{"removed_at IS NULL"}}
+	if f.Email != nil {
+		w.conds = append(w.conds, "email = "+w.arg(clientele.NormalizeEmail(*f.Email)))
+	}
+	if f.FirstName != nil {
+		w.conds = append(w.conds, "first_name_fold = "+w.arg(strings.ToLower(*f.FirstName)))
+	}
+	if f.LastName != nil {
+		w.conds = append(w.conds, "last_name_fold = "+w.arg(strings.ToLower(*f.LastName)))
+	}
+	if len(f.ProfileTypes) > 0 {
+		w.conds = append(w.conds, "profile_type = ANY("+w.arg(f.ProfileTypes)+"::text[])")
+	}
+	if f.Search != "" {
+		// strpos, not LIKE: the needle's % and _ are plain characters.
+		n := w.arg(strings.ToLower(f.Search))
+		w.conds = append(w.conds, `(strpos(first_name_fold, `+n+`) > 0 OR strpos(last_name_fold, `+n+`) > 0
+			OR strpos(email, `+n+`) > 0 OR strpos(mobile_phone, `+n+`) > 0)`)
+	}
+	return w
+}
+
+// profileOrder is the ORDER BY clause of sort. Unknown fields are ignored
+// (spec §1.3); no sort means created_at ascending. id breaks ties, in the
+// direction of the last key so that an index on (key, id) serves the
+// order. A null email sorts first ascending and last descending, as in
+// SQLite; PostgreSQL's default is the opposite, hence NULLS FIRST/LAST.
+func profileOrder(sort []clientele.SortField) string {
+	var keys []string
+	desc := false
+	seen := map[string]bool{}
+	for _, sf := range sort {
+		col, ok := sortColumns[sf.Field]
+		if !ok || seen[col] {
+			continue
+		}
+		seen[col] = true
+		dir := " ASC"
+		if sf.Desc {
+			dir = " DESC"
+		}
+		if col == "email" {
+			if sf.Desc {
+				dir += " NULLS LAST"
+			} else {
+				dir += " NULLS FIRST"
+			}
+		}
+		keys = append(keys, col+dir)
+		desc = sf.Desc
+	}
+	if len(keys) == 0 {
+		keys = append(keys, "created_at ASC")
+	}
+	if desc {
+		keys = append(keys, "id DESC")
+	} else {
+		keys = append(keys, "id ASC")
+	}
+	return strings.Join(keys, ", ")
+}
+
+// ListProfiles implements clientele.Store. The page and the total come
+// from one snapshot. A Limit of 0 or less means no limit.
+func (s *Store) ListProfiles(ctx context.Context, f clientele.ProfileFilter) ([]clientele.Profile, int, error) {
+	w := profileWhere(f)
+	where := strings.Join(w.conds, " AND ")
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	var (
+		out   []clientele.Profile
+		total int
+	)
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM profiles WHERE `+where, w.args...).Scan(&total); err != nil {
+			return fmt.Errorf("postgres: count profiles: %w", err)
+		}
+		page := `SELECT ` + profileColumns + ` FROM profiles WHERE ` + where +
+			` ORDER BY ` + profileOrder(f.Sort) + ` LIMIT ` + w.arg(limit) + `::bigint OFFSET ` + w.arg(max(f.Offset, 0))
+		ps, err := queryProfiles(ctx, tx, page, w.args...)
+		if err != nil {
+			return fmt.Errorf("postgres: list profiles: %w", err)
+		}
+		if err := loadIdentities(ctx, tx, ps); err != nil {
+			return fmt.Errorf("postgres: list profiles identities: %w", err)
+		}
+		out = make([]clientele.Profile, len(ps))
+		for i, p := range ps {
+			out[i] = *p
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
