@@ -25,8 +25,9 @@ type BatchRequest struct {
 // maxItems <= 0 means DefaultMaxBatchSize.
 //
 // Errors: EMALFORMED when body is not JSON; EINVALID (with Fields) for
-// everything else. On success Items.Raw holds each item's bytes as sent and
-// Items.MatchValues the value the item will be matched on (MatchValue).
+// everything else, a body beyond the limits of CheckJSONLimits included.
+// On success Items.Raw holds each item's bytes as sent and Items.MatchValues
+// the value the item will be matched on (MatchValue).
 func ParseBatchRequest(body []byte, maxItems int) (*BatchRequest, error) {
 	if maxItems <= 0 {
 		maxItems = DefaultMaxBatchSize
@@ -36,6 +37,11 @@ func ParseBatchRequest(body []byte, maxItems int) (*BatchRequest, error) {
 	// and each item is decoded exactly once.
 	if !json.Valid(body) {
 		return nil, &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
+	}
+	// Before anything is decoded: a body nested or stretched beyond the
+	// limits is refused without building it.
+	if err := CheckJSONLimits(body); err != nil {
+		return nil, err
 	}
 	body = bytes.TrimSpace(body)
 	if body[0] != '{' {

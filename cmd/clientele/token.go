@@ -4,16 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/clientele/clientele"
 )
-
-// scopePattern is the token scope vocabulary (spec §10.4): any lower-case
-// dashed name, or "*".
-var scopePattern = regexp.MustCompile(`^(\*|[a-z-]+)$`)
 
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
@@ -35,7 +30,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if s == "" {
 			continue
 		}
-		if !scopePattern.MatchString(s) {
+		if !clientele.ValidScope(s) {
 			return usageError(fmt.Sprintf("token create: invalid scope %q", s))
 		}
 		list = append(list, s)
