@@ -57,6 +57,11 @@ type Batch struct {
 	UpdatedAt      time.Time
 	StartedAt      *time.Time
 	CompletedAt    *time.Time
+	// Origin is the namespace of the token that submitted the batch (a
+	// token's namespace is its name); the batch's webhook events are held
+	// back from webhooks of that namespace (spec §10.2). Only CreateBatch
+	// stores it; reads leave it "".
+	Origin string
 }
 
 // NewBatchItems is what CreateBatch stores: the validated raw items in

@@ -15,6 +15,7 @@ type Store interface {
 	TokenStore
 	BatchStore
 	ProfileStore
+	WebhookStore
 	// Close releases the store's resources.
 	Close() error
 }
@@ -30,15 +31,35 @@ type TokenStore interface {
 	TokenByHash(ctx context.Context, hash [32]byte) (Token, error)
 	// CountTokens counts stored tokens, revoked and expired ones included.
 	CountTokens(ctx context.Context) (int, error)
+	// ListTokens returns every token of the user, revoked and expired ones
+	// included, oldest first (by CreatedAt, then ID); an empty slice, not
+	// an error, when there are none.
+	ListTokens(ctx context.Context, userID int64) ([]Token, error)
+	// RevokeToken marks the user's token id revoked (UpdatedAt = now), so
+	// that TokenByHash shows it revoked from then on, on every node.
+	// Revoking a revoked token succeeds and changes nothing. ENOTFOUND if
+	// no token has this id or it belongs to another user.
+	RevokeToken(ctx context.Context, userID int64, id string, now time.Time) error
 }
 
 // BatchStore is the batch queue: submission, leases, chunk application and
 // results.
 type BatchStore interface {
 	// CreateBatch durably stores b (status pending) and its items in one
-	// transaction; when it returns nil the batch survives a crash.
+	// transaction; when it returns nil the batch survives a crash, and the
+	// result names b.ID.
+	//
+	// With idem.Key set, the same transaction first looks up the key
+	// (idem.UserID, idem.Key). Remembered and unexpired with the same
+	// RequestHash: nothing is stored and the result names the original
+	// batch, with Replayed set. Remembered and unexpired with another hash:
+	// ErrIdempotencyMismatch (EINVALID, field idempotency_key). Otherwise
+	// (unknown, or expired at b.CreatedAt) the batch is stored and the key
+	// remembered until b.CreatedAt+IdempotencyTTL. Concurrent calls with one
+	// key, on any number of nodes, store one batch.
+	//
 	// ECONFLICT if b.ID exists; EINVALID if there are no items.
-	CreateBatch(ctx context.Context, b Batch, items NewBatchItems) error
+	CreateBatch(ctx context.Context, b Batch, items NewBatchItems, idem Idempotency) (BatchCreated, error)
 	// Batch returns one batch. ENOTFOUND if unknown.
 	Batch(ctx context.Context, id string) (Batch, error)
 	// BatchItems returns the batch's items in index order, filtered and paged

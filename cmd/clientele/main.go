@@ -1,5 +1,5 @@
 // Command clientele is the clientele service and its tools: serve, token,
-// migrate.
+// migrate, webhook-secret.
 package main
 
 import (
@@ -33,6 +33,8 @@ Usage:
                               print a new API token on stdout
   clientele migrate [--db DSN]
                               apply database migrations and exit
+  clientele webhook-secret [--db DSN] [--standard]
+                              print the secret webhooks are signed with
 
 Every flag can also be set as CLIENTELE_<FLAG> (e.g. CLIENTELE_DB); a flag
 on the command line wins. Run "clientele COMMAND -h" for a command's flags.
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runToken(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "webhook-secret":
+		return runWebhookSecret(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -29,6 +30,9 @@ type serveConfig struct {
 	leaseTTL       time.Duration
 	logLevel       slog.Level
 	bootstrapToken string
+	queueLimit     int
+	rateLimit      float64
+	webhook        webhookConfig
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -42,6 +46,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.phoneRegion, "phone-region", "", `region for national phone numbers, e.g. "AU" (empty: E.164 required)`)
 	fs.DurationVar(&c.leaseTTL, "lease-ttl", worker.DefaultLeaseTTL, "how long a crashed node's batches wait before another node resumes them")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	fs.IntVar(&c.queueLimit, "queue-limit", api.DefaultQueueLimit, "most queued (unapplied) profiles; batches beyond it get 429 (0: no limit)")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second per token on this node (0: no limit)")
+	addWebhookFlags(fs, &c.webhook)
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return c, err
 	}
@@ -56,6 +63,15 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if c.leaseTTL < time.Second {
 		return c, usageError("--lease-ttl must be at least 1s")
+	}
+	if c.queueLimit < 0 {
+		return c, usageError("--queue-limit must be 0 (no limit) or more")
+	}
+	if c.rateLimit < 0 || math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) {
+		return c, usageError("--rate-limit must be 0 (no limit) or a positive number")
+	}
+	if err := c.webhook.check(); err != nil {
+		return c, err
 	}
 	c.bootstrapToken = getenv("CLIENTELE_BOOTSTRAP_TOKEN")
 	return c, nil
@@ -78,14 +94,26 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	handler, pool := newService(store, cfg, logger)
+	hooks, err := newWebhooks(ctx, store, cfg, logger)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler: handler,
+		// Bounds on what one connection can hold (spec §13 E10-E11): the
+		// header block, and the time to send headers and body (a slow
+		// client cannot pin a body buffer for ever). ReadTimeout allows a
+		// full-size body over a slow link; WriteTimeout also covers the
+		// handler, which stores a batch in well under a second.
+		MaxHeaderBytes:    maxHeaderBytes,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -96,6 +124,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(workCtx) })
+	wg.Go(func() { hooks.Run(workCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -117,6 +146,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return err
 }
 
+// maxHeaderBytes bounds a request's header block: far above a bearer
+// token, an Idempotency-Key and the usual headers, far below the 1 MB
+// net/http allows by default.
+const maxHeaderBytes = 64 << 10
+
+// apiQueueLimit maps --queue-limit (0: no limit) to api.Deps.QueueLimit
+// (0: the default, negative: no limit).
+func apiQueueLimit(flag int) int {
+	if flag == 0 {
+		return -1
+	}
+	return flag
+}
+
 // newService wires the API to the batch workers of this node: the one place
 // that does, shared by serve and the benchmark.
 func newService(store clientele.Store, cfg serveConfig, logger *slog.Logger) (http.Handler, *worker.Pool) {
@@ -136,6 +179,8 @@ func newService(store clientele.Store, cfg serveConfig, logger *slog.Logger) (ht
 		MaxBatchSize: cfg.maxBatchSize,
 		MaxBodyBytes: cfg.maxBodyBytes,
 		Notify:       pool.Notify,
+		QueueLimit:   apiQueueLimit(cfg.queueLimit),
+		RateLimit:    cfg.rateLimit,
 	})
 	return handler, pool
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // getBatch answers GET /batches/{id} (spec §6.2, E1) with every item.
@@ -17,7 +18,7 @@ func (s *server) getBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataBody{renderBatch(b, items)})
+	writeJSON(w, http.StatusOK, dataBody{wire.RenderBatchWithItems(b, items)})
 	return nil
 }
 
@@ -47,6 +48,6 @@ func (s *server) listBatchItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newPage(r, page, total, len(items), renderBatchItems(items)))
+	writeJSON(w, http.StatusOK, newPage(r, page, total, len(items), wire.RenderBatchItems(items)))
 	return nil
 }

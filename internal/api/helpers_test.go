@@ -39,7 +39,8 @@ type env struct {
 	clients map[string]*client.Client
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the API with the test defaults, which opts may change.
+func newEnv(t *testing.T, opts ...func(*api.Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
@@ -48,13 +49,17 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, store: st}
-	h := api.NewHandler(api.Deps{
+	d := api.Deps{
 		Store:        st,
 		Now:          func() time.Time { return testNow },
 		MaxBatchSize: testMaxBatch,
 		MaxBodyBytes: testMaxBody,
 		Notify:       func() { e.notify.Add(1) },
-	})
+	}
+	for _, opt := range opts {
+		opt(&d)
+	}
+	h := api.NewHandler(d)
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	e.admin = e.token(clientele.ScopeAll)

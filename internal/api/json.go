@@ -103,6 +103,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // errors are logged, and their text never reaches the client: it may name
 // tables, files or SQL.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	// Some errors carry headers of their own (a 429's Retry-After).
+	var hs interface{ setHeaders(http.Header) }
+	if errors.As(err, &hs) {
+		hs.setHeaders(w.Header())
+	}
 	var se *statusError
 	if errors.As(err, &se) {
 		writeJSON(w, se.status, messageBody{se.message})

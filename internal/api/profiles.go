@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/wire"
 	"github.com/google/uuid"
 )
 
@@ -21,7 +22,7 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataBody{renderProfile(&p, s.now())})
+	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(&p, s.now())})
 	return nil
 }
 
@@ -71,9 +72,9 @@ func (s *server) listProfiles(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	data := make([]profileOut, 0, len(profiles))
+	data := make([]wire.Profile, 0, len(profiles))
 	for i := range profiles {
-		data = append(data, renderProfile(&profiles[i], now))
+		data = append(data, wire.RenderProfile(&profiles[i], now))
 	}
 	writeJSON(w, http.StatusOK, newPage(r, page, total, len(data), data))
 	return nil

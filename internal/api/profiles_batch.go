@@ -23,8 +23,28 @@ type batchAccepted struct {
 // (spec §6.1): it validates the whole request, stores the batch durably,
 // wakes the worker and answers 202. Validation failures leave nothing
 // queued; matching and uniqueness are the worker's, per item.
+//
+// Backpressure comes first (spec §13 E11): a full queue or an exhausted
+// body budget is refused before the body is read, so a refused request
+// costs neither memory nor a parse. A retry with the Idempotency-Key of a
+// stored batch answers that batch's 202 again (spec §13 E4).
 func (s *server) submitBatch(w http.ResponseWriter, r *http.Request) error {
+	if r.ContentLength > s.maxBody {
+		return errTooLarge
+	}
+	if err := s.queue.check(r.Context()); err != nil {
+		return err
+	}
+	release, err := s.budget.reserve(r, s.maxBody)
+	if err != nil {
+		return err
+	}
+	defer release()
 	body, err := readBody(w, r, s.maxBody)
+	if err != nil {
+		return err
+	}
+	idem, err := idempotencyOf(r, body)
 	if err != nil {
 		return err
 	}
@@ -37,6 +57,10 @@ func (s *server) submitBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	done, err := s.queue.admit(r.Context(), len(req.Items.Raw))
+	if err != nil {
+		return err
+	}
 	now := s.now()
 	b := clientele.Batch{
 		ID:            uuid.NewString(),
@@ -46,14 +70,19 @@ func (s *server) submitBatch(w http.ResponseWriter, r *http.Request) error {
 		TotalCount:    len(req.Items.Raw),
 		CreatedAt:     now,
 		UpdatedAt:     now,
+		Origin:        originOf(r),
 	}
-	if err := s.store.CreateBatch(r.Context(), b, req.Items); err != nil {
+	created, err := s.store.CreateBatch(r.Context(), b, req.Items, idem)
+	done(err == nil && !created.Replayed)
+	if err != nil {
 		return err
 	}
-	if s.notify != nil {
+	if created.Replayed {
+		w.Header().Set(idempotentReplayedHeader, "true")
+	} else if s.notify != nil {
 		s.notify()
 	}
-	writeJSON(w, http.StatusAccepted, dataBody{batchAccepted{msgBatchQueued, b.ID}})
+	writeJSON(w, http.StatusAccepted, dataBody{batchAccepted{msgBatchQueued, created.ID}})
 	return nil
 }
 

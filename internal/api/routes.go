@@ -16,7 +16,9 @@ const (
 	DefaultMaxBodyBytes int64 = 32 << 20
 )
 
-// Deps is everything the handler needs; NewHandler keeps no other state.
+// Deps is everything the handler needs. NewHandler keeps no other state
+// but this node's backpressure counters (the rate limit's token buckets,
+// the queue estimate, the body budget), none of which matters on restart.
 type Deps struct {
 	Store  clientele.Store
 	Logger *slog.Logger
@@ -32,6 +34,14 @@ type Deps struct {
 	// Notify is called after a batch is stored, to wake the local worker
 	// at once instead of at its next poll. May be nil.
 	Notify func()
+	// QueueLimit is the queued (accepted, unapplied) items at which new
+	// batches get 429 with Retry-After (spec §13 E11); DefaultQueueLimit
+	// when zero, no limit when negative.
+	QueueLimit int
+	// RateLimit is the requests per second each token may make on this
+	// node, with a burst of one second's worth (429 with Retry-After and
+	// RateLimit-* headers above it); zero means no limit.
+	RateLimit float64
 }
 
 // server carries Deps to the handlers, which are its methods.
@@ -42,6 +52,9 @@ type server struct {
 	maxBatch int
 	maxBody  int64
 	notify   func()
+	queue    *queueGate   // nil: no queue limit
+	budget   *bodyBudget  // request bodies held in memory at once
+	limiter  *rateLimiter // nil: no rate limit
 }
 
 // handlerFunc is an endpoint: it writes a success response itself and
@@ -65,6 +78,11 @@ const (
 	scopeCreateProfiles = "create-profiles"
 	scopeUpdateProfiles = "update-profiles"
 	scopeReadImports    = "read-imports"
+
+	scopeReadWebhooks   = "read-webhooks"
+	scopeCreateWebhooks = "create-webhooks"
+	scopeUpdateWebhooks = "update-webhooks"
+	scopeDeleteWebhooks = "delete-webhooks"
 )
 
 // routes is the route table: every endpoint, its scopes and its handler.
@@ -82,6 +100,23 @@ func (s *server) routes() []route {
 
 		{method: "GET", pattern: "/api/v3/profiles", scopes: []string{scopeReadProfiles}, handle: s.listProfiles},
 		{method: "GET", pattern: "/api/v3/profiles/{id}", scopes: []string{scopeReadProfiles}, handle: s.getProfile},
+
+		// Any valid token manages its own user's tokens (spec §3).
+		{method: "GET", pattern: "/api/v3/auth/verify", handle: s.verifyToken},
+		{method: "POST", pattern: "/api/v3/auth/api-tokens", handle: s.createToken},
+		{method: "GET", pattern: "/api/v3/auth/api-tokens", handle: s.listTokens},
+		{method: "GET", pattern: "/api/v3/auth/access-tokens", handle: s.listTokens},
+		{method: "DELETE", pattern: "/api/v3/auth/api-tokens/{id}", handle: s.revokeToken},
+
+		{method: "GET", pattern: "/api/v3/webhooks", scopes: []string{scopeReadWebhooks}, handle: s.listWebhooks},
+		{method: "POST", pattern: "/api/v3/webhooks", scopes: []string{scopeCreateWebhooks}, handle: s.createWebhook},
+		{method: "GET", pattern: "/api/v3/webhooks/{id}", scopes: []string{scopeReadWebhooks}, handle: s.getWebhook},
+		{method: "PUT", pattern: "/api/v3/webhooks/{id}", scopes: []string{scopeUpdateWebhooks}, handle: s.updateWebhook},
+		{method: "DELETE", pattern: "/api/v3/webhooks/{id}", scopes: []string{scopeDeleteWebhooks}, handle: s.deleteWebhook},
+		// The delivery log and manual retry (spec §13 E9).
+		{method: "GET", pattern: "/api/v3/webhooks/{id}/deliveries", scopes: []string{scopeReadWebhooks}, handle: s.listDeliveries},
+		{method: "GET", pattern: "/api/v3/webhooks/{id}/deliveries/{deliveryId}", scopes: []string{scopeReadWebhooks}, handle: s.getDelivery},
+		{method: "POST", pattern: "/api/v3/webhooks/{id}/deliveries/{deliveryId}/retry", scopes: []string{scopeUpdateWebhooks}, handle: s.retryDelivery},
 	}
 }
 
@@ -107,6 +142,13 @@ func NewHandler(d Deps) http.Handler {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
+	queueLimit := d.QueueLimit
+	if queueLimit == 0 {
+		queueLimit = DefaultQueueLimit
+	}
+	s.queue = newQueueGate(d.Store, queueLimit)
+	s.budget = newBodyBudget(s.maxBody)
+	s.limiter = newRateLimiter(d.RateLimit)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.pattern, s.endpoint(rt))
@@ -120,6 +162,10 @@ func (s *server) endpoint(rt route) http.Handler {
 		if !rt.public {
 			var err error
 			if r, err = s.authenticate(r, rt.scopes); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+			if err := s.throttle(w, r); err != nil {
 				writeError(w, r, s.log, err)
 				return
 			}

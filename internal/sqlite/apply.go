@@ -251,5 +251,8 @@ func (t *chunkTx) finish(seq int64, l clientele.Lease, items []clientele.ItemRes
 	if n, _ := res.RowsAffected(); n != 1 {
 		return lostLease(l)
 	}
+	if done {
+		return t.batchEvent(seq, clientele.EventBatchCompleted, now)
+	}
 	return nil
 }

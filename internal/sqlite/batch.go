@@ -56,26 +56,36 @@ func payloadRows(items clientele.NewBatchItems) ([]payloadRow, error) {
 }
 
 // CreateBatch implements clientele.Store. The batch's total is the number
-// of items; its status is pending whatever b says.
-func (s *Store) CreateBatch(ctx context.Context, b clientele.Batch, items clientele.NewBatchItems) error {
+// of items; its status is pending whatever b says. The single writer runs
+// the key's lookup and the batch's insert in one transaction, so two
+// submissions of one key cannot both insert.
+func (s *Store) CreateBatch(ctx context.Context, b clientele.Batch, items clientele.NewBatchItems, idem clientele.Idempotency) (clientele.BatchCreated, error) {
 	if len(items.Raw) == 0 {
-		return clientele.Errorf(clientele.EINVALID, "a batch needs at least one item")
+		return clientele.BatchCreated{}, clientele.Errorf(clientele.EINVALID, "a batch needs at least one item")
 	}
 	rows, err := payloadRows(items)
 	if err != nil {
-		return err
+		return clientele.BatchCreated{}, err
 	}
 	updated := b.UpdatedAt
 	if updated.IsZero() {
 		updated = b.CreatedAt
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	created := clientele.BatchCreated{ID: b.ID}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if idem.Key != "" {
+			original, err := claimIdempotencyKey(ctx, tx, b, idem)
+			if err != nil || original != "" {
+				created = clientele.BatchCreated{ID: original, Replayed: original != ""}
+				return err
+			}
+		}
 		var seq int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO batches
-			(id, import_job_id, match_criteria, status, total_count, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			(id, import_job_id, match_criteria, status, total_count, created_at, updated_at, origin)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 			b.ID, b.ImportJobID, b.MatchCriteria, clientele.BatchPending, len(items.Raw),
-			micros(b.CreatedAt), micros(updated)).Scan(&seq)
+			micros(b.CreatedAt), micros(updated), b.Origin).Scan(&seq)
 		if isUnique(err) {
 			return clientele.Errorf(clientele.ECONFLICT, "batch %s already exists", b.ID)
 		}
@@ -95,6 +105,10 @@ func (s *Store) CreateBatch(ctx context.Context, b clientele.Batch, items client
 		}
 		return nil
 	})
+	if err != nil {
+		return clientele.BatchCreated{}, err
+	}
+	return created, nil
 }
 
 const batchColumns = `id, import_job_id, match_criteria, status, total_count, processed_count,

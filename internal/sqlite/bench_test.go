@@ -54,7 +54,7 @@ func benchChunk(b *testing.B, s *Store, i0, rev int) (clientele.Lease, clientele
 	}
 	now := time.Now().UTC()
 	batch := clientele.Batch{ID: uuid.NewString(), MatchCriteria: clientele.MatchEmail, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateBatch(ctx, batch, items); err != nil {
+	if _, err := s.CreateBatch(ctx, batch, items, clientele.Idempotency{}); err != nil {
 		b.Fatal(err)
 	}
 	l, err := s.ClaimBatch(ctx, "bench", now, time.Minute)

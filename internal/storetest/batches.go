@@ -16,7 +16,8 @@ func testBatchCreateAndRead(t *testing.T, s clientele.Store) {
 	job := int64(42)
 	b.ImportJobID = &job
 	items := newItems(t, clientele.MatchEmail, []string{emailItem("a@x.com", "A"), emailItem("b@x.com", "B"), `{"first_name":"C"}`})
-	ok(t, s.CreateBatch(ctx, b, items))
+	_, err := s.CreateBatch(ctx, b, items, clientele.Idempotency{})
+	ok(t, err)
 
 	got, err := s.Batch(ctx, id)
 	ok(t, err)
@@ -27,8 +28,10 @@ func testBatchCreateAndRead(t *testing.T, s clientele.Store) {
 	}
 	wantCounts(t, got, 0, 0, 0, 0, 0, 0)
 
-	wantCode(t, s.CreateBatch(ctx, b, items), clientele.ECONFLICT)
-	wantCode(t, s.CreateBatch(ctx, newBatch(uuid.NewString(), clientele.MatchEmail, t0, 0), clientele.NewBatchItems{}), clientele.EINVALID)
+	_, err = s.CreateBatch(ctx, b, items, clientele.Idempotency{})
+	wantCode(t, err, clientele.ECONFLICT)
+	_, err = s.CreateBatch(ctx, newBatch(uuid.NewString(), clientele.MatchEmail, t0, 0), clientele.NewBatchItems{}, clientele.Idempotency{})
+	wantCode(t, err, clientele.EINVALID)
 	_, err = s.Batch(ctx, uuid.NewString())
 	wantCode(t, err, clientele.ENOTFOUND)
 

@@ -39,6 +39,8 @@ var tests = []struct {
 	{"TokenNotFound", testTokenNotFound},
 	{"TokenConflict", testTokenConflict},
 	{"TokenEnsureAndCount", testTokenEnsureAndCount},
+	{"TokenListAndRevoke", testTokenListAndRevoke},
+	{"TokenLifecycle", testTokenLifecycle},
 
 	{"BatchCreateAndRead", testBatchCreateAndRead},
 	{"BatchItemsPending", testBatchItemsPending},
@@ -47,6 +49,9 @@ var tests = []struct {
 	{"LeaseExpiryAndRenewal", testLeaseExpiryAndRenewal},
 	{"LeasedItemsLostLease", testLeasedItemsLostLease},
 	{"QueuedItems", testQueuedItems},
+	{"IdempotencyReplay", testIdempotencyReplay},
+	{"IdempotencyExpiry", testIdempotencyExpiry},
+	{"IdempotencyConcurrent", testIdempotencyConcurrent},
 
 	{"ApplyOutcomes", testApplyOutcomes},
 	{"ApplyAcrossBatches", testApplyAcrossBatches},
@@ -65,6 +70,22 @@ var tests = []struct {
 	{"ListProfilesFoldsCase", testListProfilesFoldsCase},
 	{"ListProfilesSort", testListProfilesSort},
 	{"ListProfilesPaging", testListProfilesPaging},
+
+	{"WebhookCRUD", testWebhookCRUD},
+	{"WebhookUnique", testWebhookUnique},
+	{"ListWebhooks", testListWebhooks},
+	{"WebhookSecret", testWebhookSecret},
+	{"RouterLease", testRouterLease},
+	{"RouterReadsEvents", testRouterReadsEvents},
+	{"SkipEvents", testSkipEvents},
+	{"ProfilesByID", testProfilesByID},
+	{"DeliveryClaimAndRecord", testDeliveryClaimAndRecord},
+	{"DeliveryLeaseExpiry", testDeliveryLeaseExpiry},
+	{"RecordAttemptsTogether", testRecordAttemptsTogether},
+	{"DeliveryClaimRenewal", testDeliveryClaimRenewal},
+	{"DeliveryHeldWhileInactive", testDeliveryHeldWhileInactive},
+	{"DeliveryLogAndRetry", testDeliveryLogAndRetry},
+	{"DeleteWebhookTakesDeliveries", testDeleteWebhookTakesDeliveries},
 }
 
 // t0 is the suite's epoch. Every time a test passes is whole microseconds,
@@ -101,7 +122,8 @@ func ok(t *testing.T, err error) {
 func submit(t *testing.T, s clientele.Store, match string, when time.Time, items ...string) string {
 	t.Helper()
 	id := uuid.NewString()
-	ok(t, s.CreateBatch(t.Context(), newBatch(id, match, when, len(items)), newItems(t, match, items)))
+	_, err := s.CreateBatch(t.Context(), newBatch(id, match, when, len(items)), newItems(t, match, items), clientele.Idempotency{})
+	ok(t, err)
 	return id
 }
 

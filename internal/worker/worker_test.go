@@ -33,7 +33,7 @@ func queue(t *testing.T, s clientele.Store, body string, now time.Time) string {
 		ID: uuid.NewString(), MatchCriteria: req.MatchCriteria, Status: clientele.BatchPending,
 		TotalCount: len(req.Items.Raw), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.CreateBatch(context.Background(), b, req.Items); err != nil {
+	if _, err := s.CreateBatch(context.Background(), b, req.Items, clientele.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	return b.ID

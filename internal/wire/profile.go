@@ -1,4 +1,4 @@
-package api
+package wire
 
 import (
 	"encoding/json"
@@ -12,17 +12,19 @@ import (
 
 // Output date formats (spec §1: UTC, no zone suffix).
 const (
-	dateTimeLayout = "2006-01-02 15:04:05"
-	dateLayout     = "2006-01-02"
+	DateTimeLayout = "2006-01-02 15:04:05"
+	DateLayout     = "2006-01-02"
 )
 
-func formatTime(t time.Time) string { return t.UTC().Format(dateTimeLayout) }
+// FormatTime is t as the wire writes date-times: UTC, "YYYY-MM-DD HH:MM:SS".
+func FormatTime(t time.Time) string { return t.UTC().Format(DateTimeLayout) }
 
-func formatTimePtr(t *time.Time) *string {
+// FormatTimePtr is FormatTime for an optional time; nil stays nil (null).
+func FormatTimePtr(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := formatTime(*t)
+	s := FormatTime(*t)
 	return &s
 }
 
@@ -30,10 +32,10 @@ func formatTimePtr(t *time.Time) *string {
 // null (custom_fields).
 type emptyObject struct{}
 
-// profileOut is the Profile object of spec §4.1. Every key is always
+// Profile is the Profile object of spec §4.1. Every key is always
 // present, in the order of the spec's example, because clients test for
 // keys and types, not only values.
-type profileOut struct {
+type Profile struct {
 	ID                        string                                `json:"id"`
 	ExternalID                *string                               `json:"external_id"`
 	Title                     *string                               `json:"title"`
@@ -69,16 +71,16 @@ type profileOut struct {
 	TierHandle                *string                               `json:"tier_handle"`
 	Tier                      *struct{}                             `json:"tier"`
 	ProfileType               string                                `json:"profile_type"`
-	Identities                []identityOut                         `json:"identities"`
+	Identities                []Identity                            `json:"identities"`
 	Tags                      []string                              `json:"tags"`
 	Statuses                  []string                              `json:"statuses"`
 	StatusesOriginal          []string                              `json:"statuses_original"`
-	Attributes                attributesOut                         `json:"attributes"`
+	Attributes                Attributes                            `json:"attributes"`
 	CustomAttributes          map[string]map[string]json.RawMessage `json:"custom_attributes"`
-	Address                   *addressOut                           `json:"address"`
-	Addresses                 []addressOut                          `json:"addresses"`
-	Region                    *regionOut                            `json:"region"`
-	Regions                   []regionOut                           `json:"regions"`
+	Address                   *Address                              `json:"address"`
+	Addresses                 []Address                             `json:"addresses"`
+	Region                    *Region                               `json:"region"`
+	Regions                   []Region                              `json:"regions"`
 	RewardBalance             int                                   `json:"reward_balance"`
 	PointBalance              int                                   `json:"point_balance"`
 	PointBalanceDollars       int                                   `json:"point_balance_dollars"`
@@ -87,8 +89,8 @@ type profileOut struct {
 	UpdatedAt                 string                                `json:"updated_at"`
 }
 
-// identityOut is spec §4.2.
-type identityOut struct {
+// Identity is spec §4.2.
+type Identity struct {
 	ID         int64   `json:"id"`
 	Handle     string  `json:"handle"`
 	Identifier string  `json:"identifier"`
@@ -100,15 +102,15 @@ type identityOut struct {
 	UpdatedAt  string  `json:"updated_at"`
 }
 
-// attributesOut always has all three keys (spec §4.1).
-type attributesOut struct {
+// Attributes always has all three keys (spec §4.1).
+type Attributes struct {
 	Comms      map[string]any `json:"comms"`
 	Appearance map[string]any `json:"appearance"`
-	Dates      []dateOut      `json:"dates"`
+	Dates      []Date         `json:"dates"`
 }
 
-// dateOut is spec §4.4.
-type dateOut struct {
+// Date is spec §4.4.
+type Date struct {
 	ID                int64                `json:"id"`
 	ProfileID         string               `json:"profile_id"`
 	Date              string               `json:"date"`
@@ -127,8 +129,8 @@ type dateOut struct {
 	UpdatedAt         string               `json:"updated_at"`
 }
 
-// addressOut is spec §4.7.
-type addressOut struct {
+// Address is spec §4.7.
+type Address struct {
 	ID           int64           `json:"id"`
 	ProfileID    string          `json:"profile_id"`
 	AddressLine1 string          `json:"address_line_1"`
@@ -151,10 +153,10 @@ type addressOut struct {
 	UpdatedAt    string          `json:"updated_at"`
 }
 
-// regionOut is the profile form of spec §4.8. The global region's own
+// Region is the profile form of spec §4.8. The global region's own
 // fields (name, countries, is_default) are not stored with the link yet, so
 // they render empty until the regions module exists.
-type regionOut struct {
+type Region struct {
 	ID        int64    `json:"id"`
 	Name      *string  `json:"name"`
 	Handle    *string  `json:"handle"`
@@ -165,10 +167,10 @@ type regionOut struct {
 	IsActive  bool     `json:"is_active"`
 }
 
-// renderProfile turns a stored profile into its wire object; now dates the
+// RenderProfile turns a stored profile into its wire object; now dates the
 // birthday fields.
-func renderProfile(p *clientele.Profile, now time.Time) profileOut {
-	out := profileOut{
+func RenderProfile(p *clientele.Profile, now time.Time) Profile {
+	out := Profile{
 		ID:                  p.ID,
 		ExternalID:          p.ExternalID(),
 		Title:               p.Title,
@@ -191,15 +193,15 @@ func renderProfile(p *clientele.Profile, now time.Time) profileOut {
 		JoinedLocationID:    p.JoinedLocationID,
 		PreferredLocationID: p.PreferredLocationID,
 		ProfileType:         p.ProfileType,
-		Identities:          make([]identityOut, 0, len(p.Identities)),
+		Identities:          make([]Identity, 0, len(p.Identities)),
 		Tags:                nonNil(p.Tags),
 		Statuses:            nonNil(p.Statuses),
 		StatusesOriginal:    nonNil(p.Statuses),
 		CustomAttributes:    map[string]map[string]json.RawMessage{},
-		Addresses:           make([]addressOut, 0, len(p.Addresses)),
-		Regions:             make([]regionOut, 0, len(p.Regions)),
-		CreatedAt:           formatTime(p.CreatedAt),
-		UpdatedAt:           formatTime(p.UpdatedAt),
+		Addresses:           make([]Address, 0, len(p.Addresses)),
+		Regions:             make([]Region, 0, len(p.Regions)),
+		CreatedAt:           FormatTime(p.CreatedAt),
+		UpdatedAt:           FormatTime(p.UpdatedAt),
 	}
 	if p.MobilePhone != nil {
 		out.MobilePhoneCountry, out.MobilePhoneNational, out.MobilePhoneNationalPrefix, out.MobilePhoneE164 = splitPhone(*p.MobilePhone)
@@ -211,10 +213,10 @@ func renderProfile(p *clientele.Profile, now time.Time) profileOut {
 		if pid == "" {
 			pid = p.ID
 		}
-		out.Identities = append(out.Identities, identityOut{
+		out.Identities = append(out.Identities, Identity{
 			ID: id.ID, Handle: id.Handle, Identifier: id.Identifier, IsActive: id.IsActive,
 			IsPrimary: id.IsPrimary, ProfileID: pid,
-			CreatedAt: formatTime(id.CreatedAt), UpdatedAt: formatTime(id.UpdatedAt),
+			CreatedAt: FormatTime(id.CreatedAt), UpdatedAt: FormatTime(id.UpdatedAt),
 		})
 	}
 	for _, ca := range p.CustomAttributes {
@@ -229,7 +231,7 @@ func renderProfile(p *clientele.Profile, now time.Time) profileOut {
 		out.Addresses = append(out.Addresses, renderAddress(p.ID, &p.Addresses[i]))
 	}
 	for _, pr := range p.Regions {
-		out.Regions = append(out.Regions, regionOut{
+		out.Regions = append(out.Regions, Region{
 			ID: pr.RegionID, Handle: pr.Handle, Countries: []string{},
 			Country: pr.Country, State: pr.State, IsActive: pr.IsActive,
 		})
@@ -237,10 +239,10 @@ func renderProfile(p *clientele.Profile, now time.Time) profileOut {
 	out.Address = defaultAddress(out.Addresses)
 	out.Region = firstActiveRegion(out.Regions)
 
-	out.Attributes = attributesOut{
+	out.Attributes = Attributes{
 		Comms:      renderComms(p),
 		Appearance: renderAppearance(p),
-		Dates:      make([]dateOut, 0, len(p.Dates)),
+		Dates:      make([]Date, 0, len(p.Dates)),
 	}
 	for _, d := range p.Dates {
 		out.Attributes.Dates = append(out.Attributes.Dates, renderDate(p.ID, d))
@@ -249,7 +251,7 @@ func renderProfile(p *clientele.Profile, now time.Time) profileOut {
 }
 
 // defaultAddress is the address marked default (spec §4.1 address).
-func defaultAddress(as []addressOut) *addressOut {
+func defaultAddress(as []Address) *Address {
 	for i := range as {
 		if as[i].IsDefault {
 			a := as[i]
@@ -260,7 +262,7 @@ func defaultAddress(as []addressOut) *addressOut {
 }
 
 // firstActiveRegion is profile.region (spec §4.1 DECISION).
-func firstActiveRegion(rs []regionOut) *regionOut {
+func firstActiveRegion(rs []Region) *Region {
 	for i := range rs {
 		if rs[i].IsActive {
 			r := rs[i]
@@ -270,28 +272,28 @@ func firstActiveRegion(rs []regionOut) *regionOut {
 	return nil
 }
 
-func renderAddress(profileID string, a *clientele.Address) addressOut {
-	return addressOut{
+func renderAddress(profileID string, a *clientele.Address) Address {
+	return Address{
 		ID: a.ID, ProfileID: profileID, AddressLine1: a.AddressLine1,
 		AddressLine2: a.AddressLine2, AddressLine3: a.AddressLine3, Company: a.Company,
 		City: a.City, State: a.State, Postcode: a.Postcode, Country: a.Country,
 		Notes: a.Notes, ISO: a.ISO, ISOState: a.ISOState, ExternalID: a.ExternalID,
 		IsDefault: a.IsDefault, Meta: rawOrNull(a.Meta),
-		CreatedAt: formatTime(a.CreatedAt), UpdatedAt: formatTime(a.UpdatedAt),
+		CreatedAt: FormatTime(a.CreatedAt), UpdatedAt: FormatTime(a.UpdatedAt),
 	}
 }
 
-func renderDate(profileID string, d clientele.DateAttribute) dateOut {
+func renderDate(profileID string, d clientele.DateAttribute) Date {
 	links := d.Links
 	if links == nil {
 		links = []clientele.DateLink{}
 	}
-	return dateOut{
+	return Date{
 		ID: d.ID, ProfileID: profileID, Date: d.Date, Name: d.Name, Handle: d.Handle,
 		Type: d.Type, Relationship: d.Relationship, Role: d.Role, IsRecurring: d.IsRecurring,
 		RecurringSchedule: d.RecurringSchedule, Description: d.Description, Note: d.Note,
 		Meta: rawOrNull(d.Meta), Links: links,
-		CreatedAt: formatTime(d.CreatedAt), UpdatedAt: formatTime(d.UpdatedAt),
+		CreatedAt: FormatTime(d.CreatedAt), UpdatedAt: FormatTime(d.UpdatedAt),
 	}
 }
 
@@ -306,8 +308,8 @@ func renderComms(p *clientele.Profile) map[string]any {
 		m[k] = v
 	}
 	m["profile_id"] = p.ID
-	m["created_at"] = formatTime(p.CreatedAt)
-	m["updated_at"] = formatTime(p.UpdatedAt)
+	m["created_at"] = FormatTime(p.CreatedAt)
+	m["updated_at"] = FormatTime(p.UpdatedAt)
 	return m
 }
 
@@ -325,8 +327,8 @@ func renderAppearance(p *clientele.Profile) map[string]any {
 		}
 	}
 	m["profile_id"] = p.ID
-	m["created_at"] = formatTime(p.CreatedAt)
-	m["updated_at"] = formatTime(p.UpdatedAt)
+	m["created_at"] = FormatTime(p.CreatedAt)
+	m["updated_at"] = FormatTime(p.UpdatedAt)
 	return m
 }
 
@@ -388,7 +390,7 @@ func birthday(day, month, year *int, now time.Time) (birthDate, next *string, da
 	if lastDay.After(today) {
 		lastDay = on(today.Year() - 1)
 	}
-	ns := nextDay.Format(dateLayout)
+	ns := nextDay.Format(DateLayout)
 	until := max(int(nextDay.Sub(now)/(24*time.Hour)), 0)
 	past := max(int(now.Sub(lastDay)/(24*time.Hour)), 0)
 	return birthDate, &ns, &until, &past

@@ -1,8 +1,7 @@
-package api
+package wire
 
 import (
 	"encoding/json"
-	"slices"
 	"testing"
 	"time"
 
@@ -87,7 +86,7 @@ func TestRenderProfileDerived(t *testing.T) {
 		Comms:     map[string]any{"email_promo": true, "terms_accepted_version": "v2"},
 		CreatedAt: now, UpdatedAt: now,
 	}
-	out := renderProfile(p, now)
+	out := RenderProfile(p, now)
 	if out.FullName != "Example User" || deref(out.ExternalID) != "S-1" || out.IsCompleted {
 		t.Errorf("full_name %q external_id %v is_completed %v", out.FullName, deref(out.ExternalID), out.IsCompleted)
 	}
@@ -117,34 +116,5 @@ func TestRenderProfileDerived(t *testing.T) {
 	}
 	if out.CreatedAt != "2025-01-26 12:00:00" {
 		t.Errorf("created_at = %q", out.CreatedAt)
-	}
-}
-
-func TestPageWindow(t *testing.T) {
-	for _, c := range []struct {
-		current, last int
-		want          []int
-	}{
-		{1, 1, []int{1}},
-		{2, 3, []int{1, 2, 3}},
-		{5, 13, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}},
-		{1, 20, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 19, 20}},
-		{10, 20, []int{1, 2, 0, 7, 8, 9, 10, 11, 12, 13, 0, 19, 20}},
-		{18, 20, []int{1, 2, 0, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}},
-	} {
-		if got := pageWindow(c.current, c.last); !slices.Equal(got, c.want) {
-			t.Errorf("pageWindow(%d, %d) = %v, want %v", c.current, c.last, got, c.want)
-		}
-	}
-}
-
-func TestCanonicalPath(t *testing.T) {
-	for p, want := range map[string]bool{
-		"/api/v3/profiles": true, "/api/v3/profiles/": true, "/": true,
-		"/api//v3": false, "/api/./v3": false, "/api/v3/..": false, "": false,
-	} {
-		if got := canonicalPath(p); got != want {
-			t.Errorf("canonicalPath(%q) = %v, want %v", p, got, want)
-		}
 	}
 }

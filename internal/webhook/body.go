@@ -1,0 +1,47 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/wire"
+)
+
+// profileBody is the body of a profile event (spec §10.2): the Profile
+// object at the root, without a data wrapper, and the flattened lists
+// Omneo's event context adds. clientele's tags and statuses are already
+// plain handles, so the flattened lists are copies of them.
+type profileBody struct {
+	wire.Profile
+	FlattenedTags     []string `json:"flattened_tags"`
+	FlattenedStatuses []string `json:"flattened_statuses"`
+}
+
+// renderProfileBody renders p as a profile event's body; now dates the
+// birthday fields, as a GET at that instant would.
+func renderProfileBody(p *clientele.Profile, now time.Time) ([]byte, error) {
+	out := profileBody{Profile: wire.RenderProfile(p, now)}
+	out.FlattenedTags, out.FlattenedStatuses = out.Tags, out.Statuses
+	return encode(out)
+}
+
+// renderBatchBody renders b as a batch event's body (spec §13 E7): the
+// Batch object without its items.
+func renderBatchBody(b clientele.Batch) ([]byte, error) {
+	return encode(wire.RenderBatch(b))
+}
+
+// encode is JSON as the API writes it: no HTML escaping (URLs read as
+// sent), no trailing newline. The body is signed byte for byte, so it is
+// encoded once and stored.
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
