@@ -128,3 +128,48 @@ type Chunk struct {
 	Items []ChunkItem
 	Now   time.Time
 }
+
+// ItemPage is what one page of BatchItems reads, so that every store pages
+// the same way: result rows of applied items in [AppliedFrom, AppliedTo) —
+// item indexes when AppliedStatus is "", positions among the rows with that
+// status otherwise — then pending items [PendingFrom, PendingTo), which come
+// from the stored payload. Total counts the items matching the filter.
+type ItemPage struct {
+	Total                  int
+	AppliedStatus          string
+	AppliedFrom, AppliedTo int
+	PendingFrom, PendingTo int
+}
+
+// PlanItemPage plans the page f asks for in a batch of count items whose
+// cursor is at cursor and whose counters say succeeded and failed.
+// EINVALID for an unknown status.
+func PlanItemPage(f BatchItemFilter, count, cursor, succeeded, failed int) (ItemPage, error) {
+	off := max(f.Offset, 0)
+	// window is [lo, hi) of the n items matching the filter.
+	window := func(n int) (int, int) {
+		lo := min(off, n)
+		if f.Limit <= 0 {
+			return lo, n
+		}
+		return lo, min(lo+f.Limit, n)
+	}
+	switch f.Status {
+	case "":
+		lo, hi := window(count)
+		return ItemPage{Total: count, AppliedFrom: lo, AppliedTo: min(hi, cursor), PendingFrom: max(lo, cursor), PendingTo: hi}, nil
+	case ItemPending:
+		total := count - cursor
+		lo, hi := window(total)
+		return ItemPage{Total: total, PendingFrom: cursor + lo, PendingTo: cursor + hi}, nil
+	case ItemSuccess, ItemFailed:
+		total := succeeded
+		if f.Status == ItemFailed {
+			total = failed
+		}
+		lo, hi := window(total)
+		return ItemPage{Total: total, AppliedStatus: f.Status, AppliedFrom: lo, AppliedTo: hi}, nil
+	default:
+		return ItemPage{}, Errorf(EINVALID, "unknown item status %q", f.Status)
+	}
+}

@@ -109,41 +109,17 @@ func (s *Store) BatchItems(ctx context.Context, id string, f clientele.BatchItem
 			return fmt.Errorf("postgres: batch items: %w", err)
 		}
 		created = utc(created)
-		off := max(f.Offset, 0)
-		// page is [lo, hi) of the n items matching the filter.
-		page := func(n int) (int, int) {
-			lo := min(off, n)
-			if f.Limit <= 0 {
-				return lo, n
-			}
-			return lo, min(lo+f.Limit, n)
+		plan, err := clientele.PlanItemPage(f, count, cursor, succeeded, failed)
+		if err != nil {
+			return err
 		}
-		switch f.Status {
-		case "":
-			total = count
-			lo, hi := page(count)
-			if items, err = appliedItems(ctx, tx, seq, created, lo, min(hi, cursor), ""); err != nil {
-				return err
-			}
-			pending, err := pendingItems(ctx, tx, seq, created, max(lo, cursor), hi)
-			items = append(items, pending...)
+		total = plan.Total
+		if items, err = appliedItems(ctx, tx, seq, created, plan.AppliedFrom, plan.AppliedTo, plan.AppliedStatus); err != nil {
 			return err
-		case clientele.ItemPending:
-			total = count - cursor
-			lo, hi := page(total)
-			items, err = pendingItems(ctx, tx, seq, created, cursor+lo, cursor+hi)
-			return err
-		case clientele.ItemSuccess, clientele.ItemFailed:
-			total = succeeded
-			if f.Status == clientele.ItemFailed {
-				total = failed
-			}
-			lo, hi := page(total)
-			items, err = appliedItems(ctx, tx, seq, created, lo, hi, f.Status)
-			return err
-		default:
-			return clientele.Errorf(clientele.EINVALID, "unknown item status %q", f.Status)
 		}
+		pending, err := pendingItems(ctx, tx, seq, created, plan.PendingFrom, plan.PendingTo)
+		items = append(items, pending...)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
