@@ -173,3 +173,19 @@ func PlanItemPage(f BatchItemFilter, count, cursor, succeeded, failed int) (Item
 		return ItemPage{}, Errorf(EINVALID, "unknown item status %q", f.Status)
 	}
 }
+
+// AppendPendingItems appends the pending items in [lo, hi) that one stored
+// payload row holds: row chunkNo carries the match values of items
+// chunkNo*ChunkSize onwards. Pending items have no result row yet, so
+// every store builds them from the payload the same way.
+func AppendPendingItems(items []BatchItem, chunkNo int, matchValues []string, lo, hi int, created time.Time) []BatchItem {
+	base := chunkNo * ChunkSize
+	for i := max(lo, base); i < min(hi, base+len(matchValues)); i++ {
+		it := BatchItem{Index: i, Status: ItemPending, CreatedAt: created, UpdatedAt: created}
+		if v := matchValues[i-base]; v != "" {
+			it.MatchValue = &v
+		}
+		items = append(items, it)
+	}
+	return items
+}

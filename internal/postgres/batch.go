@@ -204,14 +204,7 @@ func pendingItems(ctx context.Context, tx pgx.Tx, seq int64, created time.Time, 
 		if err := rows.Scan(&chunkNo, &values); err != nil {
 			return nil, fmt.Errorf("postgres: pending items: %w", err)
 		}
-		base := chunkNo * clientele.ChunkSize
-		for i := max(lo, base); i < min(hi, base+len(values)); i++ {
-			it := clientele.BatchItem{Index: i, Status: clientele.ItemPending, CreatedAt: created, UpdatedAt: created}
-			if v := values[i-base]; v != "" {
-				it.MatchValue = &v
-			}
-			items = append(items, it)
-		}
+		items = clientele.AppendPendingItems(items, chunkNo, values, lo, hi, created)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: pending items: %w", err)

@@ -274,14 +274,7 @@ func pendingItems(ctx context.Context, tx *sql.Tx, seq int64, created time.Time,
 		if err := json.Unmarshal(raw, &values); err != nil {
 			return nil, fmt.Errorf("sqlite: pending items: %w", err)
 		}
-		base := chunkNo * clientele.ChunkSize
-		for i := max(lo, base); i < min(hi, base+len(values)); i++ {
-			it := clientele.BatchItem{Index: i, Status: clientele.ItemPending, CreatedAt: created, UpdatedAt: created}
-			if v := values[i-base]; v != "" {
-				it.MatchValue = &v
-			}
-			items = append(items, it)
-		}
+		items = clientele.AppendPendingItems(items, chunkNo, values, lo, hi, created)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: pending items: %w", err)
