@@ -54,7 +54,16 @@ type Dispatcher struct {
 
 	wake  chan struct{}
 	mu    sync.Mutex
-	hosts map[string]chan struct{} // per-host slots
+	hosts map[string]*hostSlots // per-host slots of the hosts in use
+}
+
+// hostSlots bounds the requests in flight to one host. users counts the
+// requests holding or waiting for a slot, so the entry is dropped when the
+// host is idle and the map holds only hosts in use, not every host a
+// long-running process has ever sent to.
+type hostSlots struct {
+	ch    chan struct{}
+	users int
 }
 
 // newClient is the dispatcher's HTTP client: connections through guard,
@@ -305,16 +314,25 @@ func (d *Dispatcher) attempt(ctx context.Context, del clientele.Delivery, global
 // gives it back.
 func (d *Dispatcher) hostSlot(ctx context.Context, host string) (release func(), err error) {
 	d.mu.Lock()
-	ch := d.hosts[host]
-	if ch == nil {
-		ch = make(chan struct{}, d.perHost)
-		d.hosts[host] = ch
+	hs := d.hosts[host]
+	if hs == nil {
+		hs = &hostSlots{ch: make(chan struct{}, d.perHost)}
+		d.hosts[host] = hs
 	}
+	hs.users++
 	d.mu.Unlock()
+	leave := func() {
+		d.mu.Lock()
+		if hs.users--; hs.users == 0 {
+			delete(d.hosts, host)
+		}
+		d.mu.Unlock()
+	}
 	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
+	case hs.ch <- struct{}{}:
+		return func() { <-hs.ch; leave() }, nil
 	case <-ctx.Done():
+		leave()
 		return nil, ctx.Err()
 	}
 }

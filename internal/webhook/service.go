@@ -104,7 +104,7 @@ func New(cfg Config) *Service {
 		poll:     dispatchPoll,
 		rand:     cfg.Rand,
 		wake:     make(chan struct{}, 1),
-		hosts:    map[string]chan struct{}{},
+		hosts:    map[string]*hostSlots{},
 	}
 	r := &Router{
 		store:    cfg.Store,
