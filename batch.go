@@ -111,7 +111,14 @@ type Lease struct {
 	MatchCriteria string
 	Cursor        int // index of the next item to apply
 	Total         int
+	// Claims counts the leases this batch has had, this one included.
+	Claims int
 }
+
+// MaxBatchClaims is how many leases a batch may have before the worker
+// gives up on it: a batch is normally claimed once, and again only when its
+// worker died or failed, so this many claims means it cannot complete.
+const MaxBatchClaims = 10
 
 // ChunkItem is one item ready to apply: decoded, validated and normalised.
 // When Errors is set the item fails without touching any profile.

@@ -70,6 +70,11 @@ type BatchStore interface {
 	// an expired lease, to owner until now+ttl, and marks it processing.
 	// ENOTFOUND when there is nothing to claim.
 	ClaimBatch(ctx context.Context, owner string, now time.Time, ttl time.Duration) (Lease, error)
+	// FailBatch ends the leased batch as failed (spec §4.11: the batch job
+	// itself aborted): items not yet applied stay pending and are never
+	// applied, and a batch.failed outbox event is written in the same
+	// transaction. ECONFLICT if the lease was lost.
+	FailBatch(ctx context.Context, l Lease, now time.Time) error
 	// RenewLease extends the lease to now+ttl. ECONFLICT if it was lost.
 	RenewLease(ctx context.Context, l Lease, now time.Time, ttl time.Duration) error
 	// LeasedItems returns up to ChunkSize raw items of the leased batch from

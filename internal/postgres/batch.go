@@ -225,12 +225,12 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, now time.Time, ttl
 			ORDER BY seq LIMIT 1
 			FOR UPDATE SKIP LOCKED)
 		UPDATE batches b SET status = 'processing',
-			lease_owner = $1, lease_token = $2, lease_expires_at = $3,
+			lease_owner = $1, lease_token = $2, lease_expires_at = $3, claims = b.claims + 1,
 			started_at = coalesce(b.started_at, $4), updated_at = $4
 		FROM next WHERE b.seq = next.seq
-		RETURNING b.id, b.match_criteria, b.cursor, b.total_count`,
+		RETURNING b.id, b.match_criteria, b.cursor, b.total_count, b.claims`,
 		owner, l.Token, now.Add(ttl), now).
-		Scan(&l.BatchID, &l.MatchCriteria, &l.Cursor, &l.Total)
+		Scan(&l.BatchID, &l.MatchCriteria, &l.Cursor, &l.Total, &l.Claims)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return clientele.Lease{}, clientele.Errorf(clientele.ENOTFOUND, "no batch to claim")
 	}
@@ -251,6 +251,26 @@ func (s *Store) RenewLease(ctx context.Context, l clientele.Lease, now time.Time
 		return lostLease(l)
 	}
 	return nil
+}
+
+// FailBatch implements clientele.Store.
+func (s *Store) FailBatch(ctx context.Context, l clientele.Lease, now time.Time) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var seq int64
+		err := tx.QueryRow(ctx, `UPDATE batches SET status = 'failed', completed_at = $1, updated_at = $1,
+				lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+			WHERE id = $2 AND lease_token = $3 RETURNING seq`, now, l.BatchID, l.Token).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return lostLease(l)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: fail batch: %w", err)
+		}
+		if _, err := tx.Exec(ctx, insertBatchEvent, clientele.EventBatchFailed, now, seq); err != nil {
+			return fmt.Errorf("postgres: fail batch event: %w", err)
+		}
+		return nil
+	})
 }
 
 // lostLease is the error of a write under a lease another worker has taken

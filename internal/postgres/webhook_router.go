@@ -265,6 +265,9 @@ func (s *Store) ProfilesByID(ctx context.Context, ids []string) ([]clientele.Pro
 // the chunk transaction that ends it, so that the event exists exactly
 // when the batch has ended.
 func (w *chunkWrite) batchEvent(seq int64, typ string, now time.Time) {
-	w.pl.Queue(`INSERT INTO events (type, profile_id, batch_id, version, created_at)
-		SELECT $1, '', id, 0, $2 FROM batches WHERE seq = $3`, typ, now, seq)
+	w.pl.Queue(insertBatchEvent, typ, now, seq)
 }
+
+// insertBatchEvent writes a batch's end event: $1 type, $2 time, $3 seq.
+const insertBatchEvent = `INSERT INTO events (type, profile_id, batch_id, version, created_at)
+	SELECT $1, '', id, 0, $2 FROM batches WHERE seq = $3`

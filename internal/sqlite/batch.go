@@ -288,14 +288,14 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, now time.Time, ttl
 	l := clientele.Lease{Owner: owner, Token: uuid.NewString()}
 	at := micros(now)
 	err := s.w.QueryRowContext(ctx, `UPDATE batches SET status = 'processing',
-			lease_owner = ?, lease_token = ?, lease_expires_at = ?,
+			lease_owner = ?, lease_token = ?, lease_expires_at = ?, claims = claims + 1,
 			started_at = coalesce(started_at, ?), updated_at = ?
 		WHERE seq = (SELECT seq FROM batches
 			WHERE status IN ('pending', 'processing') AND (status = 'pending' OR lease_expires_at <= ?)
 			ORDER BY seq LIMIT 1)
-		RETURNING id, match_criteria, cursor, total_count`,
+		RETURNING id, match_criteria, cursor, total_count, claims`,
 		owner, l.Token, micros(now.Add(ttl)), at, at, at).
-		Scan(&l.BatchID, &l.MatchCriteria, &l.Cursor, &l.Total)
+		Scan(&l.BatchID, &l.MatchCriteria, &l.Cursor, &l.Total, &l.Claims)
 	if errors.Is(err, sql.ErrNoRows) {
 		return clientele.Lease{}, clientele.Errorf(clientele.ENOTFOUND, "no batch to claim")
 	}
@@ -318,6 +318,25 @@ func (s *Store) RenewLease(ctx context.Context, l clientele.Lease, now time.Time
 		return lostLease(l)
 	}
 	return nil
+}
+
+// FailBatch implements clientele.Store.
+func (s *Store) FailBatch(ctx context.Context, l clientele.Lease, now time.Time) error {
+	at := micros(now)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var seq int64
+		err := tx.QueryRowContext(ctx, `UPDATE batches SET status = 'failed', completed_at = ?, updated_at = ?,
+				lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+			WHERE id = ? AND lease_token = ? RETURNING seq`, at, at, l.BatchID, l.Token).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return lostLease(l)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: fail batch: %w", err)
+		}
+		t := &chunkTx{ctx: ctx, tx: tx}
+		return t.batchEvent(seq, clientele.EventBatchFailed, now)
+	})
 }
 
 // lostLease is the error of a write under a lease another worker has taken

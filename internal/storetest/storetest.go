@@ -48,6 +48,7 @@ var tests = []struct {
 	{"ClaimFIFO", testClaimFIFO},
 	{"LeaseExpiryAndRenewal", testLeaseExpiryAndRenewal},
 	{"LeasedItemsLostLease", testLeasedItemsLostLease},
+	{"BatchClaimsAndFail", testBatchClaimsAndFail},
 	{"QueuedItems", testQueuedItems},
 	{"IdempotencyReplay", testIdempotencyReplay},
 	{"IdempotencyExpiry", testIdempotencyExpiry},

@@ -122,7 +122,14 @@ func (p *Pool) claimAndApply(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	log := p.cfg.Logger.With("batch_id", lease.BatchID)
-	log.Info("batch claimed", "cursor", lease.Cursor, "total", lease.Total)
+	if lease.Claims > clientele.MaxBatchClaims {
+		// Every earlier lease ended without completing the batch: its
+		// payload or a chunk cannot be applied. End it as failed, so it
+		// stops taking a worker and a share of the queue limit forever.
+		log.Error("batch failed: it never completed", "claims", lease.Claims, "cursor", lease.Cursor, "total", lease.Total)
+		return true, stopErr(ctx, p.cfg.Store.FailBatch(ctx, lease, p.cfg.Now()), log)
+	}
+	log.Info("batch claimed", "cursor", lease.Cursor, "total", lease.Total, "claims", lease.Claims)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

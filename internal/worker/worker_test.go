@@ -135,3 +135,39 @@ func TestPoolResumesExpiredLease(t *testing.T) {
 		t.Fatalf("stale lease apply: got %v, want ECONFLICT", err)
 	}
 }
+
+// A batch that has been claimed MaxBatchClaims times without completing is
+// ended as failed on its next claim rather than retried forever.
+func TestPoolFailsABatchThatNeverCompletes(t *testing.T) {
+	s := openStore(t)
+	t0 := time.Now().UTC()
+	id := queue(t, s, `{"match_criteria":"email","profiles":[{"email":"x@example.com"}]}`, t0)
+	now := t0
+	for range clientele.MaxBatchClaims {
+		if _, err := s.ClaimBatch(context.Background(), "crashing-node", now, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(2 * time.Minute) // each lease expires unfinished
+	}
+	p := worker.New(worker.Config{Store: s, PollInterval: 10 * time.Millisecond, Now: func() time.Time { return now }})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for {
+		b, err := s.Batch(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Status == clientele.BatchFailed {
+			if b.ProcessedCount != 0 {
+				t.Fatalf("a failed batch applied items: %+v", b)
+			}
+			return
+		}
+		if b.Status == clientele.BatchCompleted || ctx.Err() != nil {
+			t.Fatalf("batch %s, want failed", b.Status)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
