@@ -145,13 +145,44 @@ func (p *Pool) claimAndApply(ctx context.Context) (bool, error) {
 			return true, errors.New("worker: batch has no items at its cursor")
 		}
 		chunk := Prepare(raw, p.cfg.PhoneRegion, p.cfg.Now())
-		cursor, err = p.cfg.Store.ApplyChunk(ctx, lease, chunk, p.cfg.LeaseTTL)
+		cursor, err = p.applyChunk(ctx, lease, chunk, log)
 		if err != nil {
 			return true, stopErr(ctx, err, log)
 		}
 	}
 	log.Info("batch completed", "total", lease.Total)
 	return true, nil
+}
+
+// Chunk retries: a chunk that fails for a reason other than a lost lease is
+// tried chunkAttempts times, pausing chunkRetryPause, then 4× that.
+const (
+	chunkAttempts   = 3
+	chunkRetryPause = 100 * time.Millisecond
+)
+
+// applyChunk applies one chunk, trying again after a short pause when the
+// store fails for a reason other than a lost lease (a database restart, a
+// disk that was briefly full): giving up at once would stall the batch
+// until its lease expires. A chunk that keeps failing is left to the lease
+// expiry, and past MaxBatchClaims the batch ends as failed.
+func (p *Pool) applyChunk(ctx context.Context, l clientele.Lease, c clientele.Chunk, log *slog.Logger) (int, error) {
+	var err error
+	pause := chunkRetryPause
+	for attempt := 1; ; attempt++ {
+		var next int
+		next, err = p.cfg.Store.ApplyChunk(ctx, l, c, p.cfg.LeaseTTL)
+		if err == nil || clientele.ErrorCode(err) == clientele.ECONFLICT || ctx.Err() != nil || attempt == chunkAttempts {
+			return next, err
+		}
+		log.Warn("chunk failed; trying again", "error", err, "attempt", attempt, "from", c.From)
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause *= 4
+	}
 }
 
 // heartbeat renews the lease every third of its lifetime, so a chunk that

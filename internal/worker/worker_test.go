@@ -2,7 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,5 +171,32 @@ func TestPoolFailsABatchThatNeverCompletes(t *testing.T) {
 			t.Fatalf("batch %s, want failed", b.Status)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// flakyStore fails the first ApplyChunk as a database would on a restart.
+type flakyStore struct {
+	clientele.Store
+	failures atomic.Int32
+}
+
+func (f *flakyStore) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.Chunk, ttl time.Duration) (int, error) {
+	if f.failures.Add(1) == 1 {
+		return 0, errors.New("database restarting")
+	}
+	return f.Store.ApplyChunk(ctx, l, c, ttl)
+}
+
+// A chunk that fails once is tried again at once, not after the lease
+// expires: with an hour-long lease the batch still completes, on its first
+// claim.
+func TestPoolRetriesAFailedChunk(t *testing.T) {
+	real := openStore(t)
+	s := &flakyStore{Store: real}
+	id := queue(t, real, `{"match_criteria":"email","profiles":[{"email":"x@example.com"}]}`, time.Now().UTC())
+	p := worker.New(worker.Config{Store: s, PollInterval: 10 * time.Millisecond, LeaseTTL: time.Hour})
+	b := runUntilDone(t, real, p, id)
+	if b.CreatedCount != 1 || s.failures.Load() != 2 {
+		t.Fatalf("batch %+v after %d ApplyChunk calls", b, s.failures.Load())
 	}
 }
