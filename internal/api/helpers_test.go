@@ -17,6 +17,7 @@ import (
 	"github.com/clientele/clientele/client"
 	"github.com/clientele/clientele/internal/api"
 	"github.com/clientele/clientele/internal/sqlite"
+	"github.com/clientele/clientele/internal/worker"
 )
 
 // testNow is the fixed clock of every test: the birthday numbers of the
@@ -195,10 +196,9 @@ func (e *env) submit(body string) string {
 	return id
 }
 
-// drain applies every queued batch through the store as the worker would:
-// claim, read the leased items chunk by chunk, decode, validate, normalise,
-// apply. The real worker lives in internal/worker; these tests need only
-// its effect.
+// drain applies every queued batch through the store as the worker does:
+// claim, read the leased items chunk by chunk, prepare them with the
+// worker's own Prepare, apply; synchronously, so tests need not poll.
 func (e *env) drain() {
 	e.t.Helper()
 	ctx := context.Background()
@@ -215,21 +215,7 @@ func (e *env) drain() {
 			if err != nil || len(raw) == 0 {
 				e.t.Fatalf("LeasedItems(%d): %d items, %v", cursor, len(raw), err)
 			}
-			c := clientele.Chunk{From: raw[0].Index, Now: testNow}
-			for _, r := range raw {
-				it := clientele.ChunkItem{Index: r.Index}
-				in, err := clientele.DecodeProfileInput(r.JSON)
-				if err != nil {
-					e.t.Fatalf("stored item %d does not decode: %v", r.Index, err)
-				}
-				it.Input = in
-				if errs := clientele.ValidateProfileInput(in, clientele.ModeBatchItem); errs != nil {
-					it.Errors = errs
-				} else if errs := clientele.NormalizeInput(in, ""); errs != nil {
-					it.Errors = errs
-				}
-				c.Items = append(c.Items, it)
-			}
+			c := worker.Prepare(raw, "", testNow)
 			if cursor, err = e.store.ApplyChunk(ctx, l, c, time.Minute); err != nil {
 				e.t.Fatalf("ApplyChunk: %v", err)
 			}

@@ -100,6 +100,17 @@ func (s *server) routes() []route {
 
 		{method: "GET", pattern: "/api/v3/profiles", scopes: []string{scopeReadProfiles}, handle: s.listProfiles},
 		{method: "GET", pattern: "/api/v3/profiles/{id}", scopes: []string{scopeReadProfiles}, handle: s.getProfile},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/identities", scopes: []string{scopeReadProfiles}, handle: s.listIdentities},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/identities/{handle}", scopes: []string{scopeReadProfiles}, handle: s.getIdentityByHandle},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/identities/id/{identityId}", scopes: []string{scopeReadProfiles}, handle: s.getIdentityByID},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/attributes/custom", scopes: []string{scopeReadProfiles}, handle: s.listCustomAttributes},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/attributes/custom/{attribute}", scopes: []string{scopeReadProfiles}, handle: s.getCustomAttribute},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/attributes/dates", scopes: []string{scopeReadProfiles}, handle: s.listDates},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/attributes/comms", scopes: []string{scopeReadProfiles}, handle: s.getComms},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/attributes/appearance", scopes: []string{scopeReadProfiles}, handle: s.getAppearance},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/addresses", scopes: []string{scopeReadProfiles}, handle: s.listAddresses},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/addresses/{addressId}", scopes: []string{scopeReadProfiles}, handle: s.getAddress},
+		{method: "GET", pattern: "/api/v3/profiles/{id}/regions", scopes: []string{scopeReadProfiles}, handle: s.listProfileRegions},
 
 		// Any valid token manages its own user's tokens (spec §3).
 		{method: "GET", pattern: "/api/v3/auth/verify", handle: s.verifyToken},
