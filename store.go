@@ -98,6 +98,9 @@ type BatchStore interface {
 type ProfileStore interface {
 	// Profile returns a live profile. ENOTFOUND if unknown or removed.
 	Profile(ctx context.Context, id string) (Profile, error)
+	// ProfileByIdentity returns the live profile that holds the identity k.
+	// ENOTFOUND if none does.
+	ProfileByIdentity(ctx context.Context, k IdentityKey) (Profile, error)
 	// ListProfiles returns one page of live profiles and the total matching f.
 	ListProfiles(ctx context.Context, f ProfileFilter) ([]Profile, int, error)
 }

@@ -15,11 +15,7 @@ import (
 
 // profileParts loads the live profile the path names and renders it.
 func (s *server) profileParts(r *http.Request) (*clientele.Profile, wire.Profile, error) {
-	id, ok := profileID(r.PathValue("id"))
-	if !ok {
-		return nil, wire.Profile{}, clientele.Errorf(clientele.ENOTFOUND, "profile id is not a UUID")
-	}
-	p, err := s.store.Profile(r.Context(), id)
+	p, err := s.profileByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, wire.Profile{}, err
 	}

@@ -86,3 +86,31 @@ func TestProfilePartRoutes(t *testing.T) {
 	expect(t, e.do("GET", "/api/v3/profiles/92975ecb-5264-4d31-9f2b-789fa01f4555/identities", e.admin, nil),
 		http.StatusNotFound, `{"message":"Not Found."}`)
 }
+
+// A profile is found by an identity: through search-id (spec §5.8) and
+// through GET /profiles/{identifier}?identity[handle]= (spec §5.3).
+func TestProfileByIdentityRoutes(t *testing.T) {
+	e := newEnv(t)
+	e.submit(profilesJSON("email", `{"email":"found@example.com","identities":[{"handle":"shopify","identifier":"S-77"}]}`))
+	e.drain()
+	id := e.do("GET", "/api/v3/profiles?filter[email]=found@example.com", e.admin, nil).json(t)["data"].([]any)[0].(map[string]any)["id"]
+	profileIDOf := func(r response) any {
+		t.Helper()
+		expect(t, r, http.StatusOK, "")
+		return r.json(t)["data"].(map[string]any)["id"]
+	}
+	for _, body := range []string{`{"type":"shopify","id":"S-77"}`, fmt.Sprintf(`{"type":"profile_id","id":"%s"}`, id)} {
+		if got := profileIDOf(e.do("POST", "/api/v3/profiles/search-id", e.admin, []byte(body))); got != id {
+			t.Errorf("search-id %s found %v, want %v", body, got, id)
+		}
+	}
+	if got := profileIDOf(e.do("GET", "/api/v3/profiles/S-77?identity[handle]=shopify", e.admin, nil)); got != id {
+		t.Errorf("identity[handle] found %v, want %v", got, id)
+	}
+	for _, body := range []string{`{"type":"shopify","id":"S-78"}`, `{"type":"pos","id":"S-77"}`, `{"type":"profile_id","id":"S-77"}`} {
+		expect(t, e.do("POST", "/api/v3/profiles/search-id", e.admin, []byte(body)), http.StatusNotFound, `{"message":"Not Found."}`)
+	}
+	expect(t, e.do("GET", "/api/v3/profiles/S-77?identity[handle]=pos", e.admin, nil), http.StatusNotFound, `{"message":"Not Found."}`)
+	expectInvalid(t, e.do("POST", "/api/v3/profiles/search-id", e.admin, []byte(`{"type":"shopify"}`)), "id")
+	expect(t, e.do("POST", "/api/v3/profiles/search-id", e.admin, []byte(`{"type":`)), http.StatusBadRequest, `{"message":"Malformed JSON body."}`)
+}

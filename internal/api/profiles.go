@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,19 +12,59 @@ import (
 	"github.com/google/uuid"
 )
 
-// getProfile answers GET /profiles/{id} (spec §5.3). An id that is not a
-// UUID cannot name a profile, so it is a 404 without a query (spec §1).
+// getProfile answers GET /profiles/{id} (spec §5.3). With
+// ?identity[handle]=H the path segment is an identifier of that handle,
+// not a profile id. An id that is not a UUID cannot name a profile, so it
+// is a 404 without a query (spec §1).
 func (s *server) getProfile(w http.ResponseWriter, r *http.Request) error {
-	id, ok := profileID(r.PathValue("id"))
-	if !ok {
-		return clientele.Errorf(clientele.ENOTFOUND, "profile id is not a UUID")
+	var p clientele.Profile
+	var err error
+	if handle := r.URL.Query().Get("identity[handle]"); handle != "" {
+		p, err = s.store.ProfileByIdentity(r.Context(), clientele.IdentityKey{Handle: handle, Identifier: r.PathValue("id")})
+	} else {
+		p, err = s.profileByID(r.Context(), r.PathValue("id"))
 	}
-	p, err := s.store.Profile(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(&p, s.now())})
 	return nil
+}
+
+// searchProfileID answers POST /profiles/search-id (spec §5.8): type
+// "profile_id" looks the profile up by its id; any other type is an
+// identity handle and id that identity's identifier.
+func (s *server) searchProfileID(w http.ResponseWriter, r *http.Request) error {
+	body, release, err := s.readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	defer release()
+	req, err := clientele.ParseSearchIDRequest(body)
+	if err != nil {
+		return err
+	}
+	var p clientele.Profile
+	if req.Type == clientele.SearchByProfileID {
+		p, err = s.profileByID(r.Context(), req.ID)
+	} else {
+		p, err = s.store.ProfileByIdentity(r.Context(), clientele.IdentityKey{Handle: req.Type, Identifier: req.ID})
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(&p, s.now())})
+	return nil
+}
+
+// profileByID reads the live profile with this id; a string that is not
+// a UUID names none.
+func (s *server) profileByID(ctx context.Context, raw string) (clientele.Profile, error) {
+	id, ok := profileID(raw)
+	if !ok {
+		return clientele.Profile{}, clientele.Errorf(clientele.ENOTFOUND, "profile id is not a UUID")
+	}
+	return s.store.Profile(ctx, id)
 }
 
 // profileID accepts only the canonical 36-character UUID form (uuid.Parse

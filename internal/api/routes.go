@@ -99,6 +99,7 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/api/v3/batches/{id}/items", scopes: []string{scopeReadProfiles, scopeReadImports}, handle: s.listBatchItems},
 
 		{method: "GET", pattern: "/api/v3/profiles", scopes: []string{scopeReadProfiles}, handle: s.listProfiles},
+		{method: "POST", pattern: "/api/v3/profiles/search-id", scopes: []string{scopeReadProfiles}, handle: s.searchProfileID},
 		{method: "GET", pattern: "/api/v3/profiles/{id}", scopes: []string{scopeReadProfiles}, handle: s.getProfile},
 		{method: "GET", pattern: "/api/v3/profiles/{id}/identities", scopes: []string{scopeReadProfiles}, handle: s.listIdentities},
 		{method: "GET", pattern: "/api/v3/profiles/{id}/identities/{handle}", scopes: []string{scopeReadProfiles}, handle: s.getIdentityByHandle},

@@ -79,15 +79,27 @@ func loadIdentities(ctx context.Context, q querier, ps []*clientele.Profile) err
 
 // Profile implements clientele.Store.
 func (s *Store) Profile(ctx context.Context, id string) (clientele.Profile, error) {
+	return s.oneProfile(ctx, `id = $1`, id)
+}
+
+// ProfileByIdentity implements clientele.Store.
+func (s *Store) ProfileByIdentity(ctx context.Context, k clientele.IdentityKey) (clientele.Profile, error) {
+	return s.oneProfile(ctx, `id = (SELECT profile_id FROM identities WHERE handle = $1 AND identifier = $2)`,
+		k.Handle, k.Identifier)
+}
+
+// oneProfile reads the live profile that where selects, with its
+// identities, in one read transaction.
+func (s *Store) oneProfile(ctx context.Context, where string, args ...any) (clientele.Profile, error) {
 	var p *clientele.Profile
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		ps, err := queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
-			WHERE id = $1 AND removed_at IS NULL`, id)
+			WHERE `+where+` AND removed_at IS NULL`, args...)
 		if err != nil {
 			return fmt.Errorf("postgres: profile: %w", err)
 		}
 		if len(ps) == 0 {
-			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)
+			return clientele.Errorf(clientele.ENOTFOUND, "profile not found")
 		}
 		p = ps[0]
 		if err := loadIdentities(ctx, tx, ps); err != nil {

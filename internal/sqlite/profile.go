@@ -92,15 +92,27 @@ func readIdentities(ctx context.Context, tx *sql.Tx) func(ids any) (*sql.Rows, e
 
 // Profile implements clientele.Store.
 func (s *Store) Profile(ctx context.Context, id string) (clientele.Profile, error) {
+	return s.oneProfile(ctx, `id = ?`, id)
+}
+
+// ProfileByIdentity implements clientele.Store.
+func (s *Store) ProfileByIdentity(ctx context.Context, k clientele.IdentityKey) (clientele.Profile, error) {
+	return s.oneProfile(ctx, `id = (SELECT profile_id FROM identities WHERE handle = ? AND identifier = ?)`,
+		k.Handle, k.Identifier)
+}
+
+// oneProfile reads the live profile that where selects, with its
+// identities, in one read transaction.
+func (s *Store) oneProfile(ctx context.Context, where string, args ...any) (clientele.Profile, error) {
 	var p *clientele.Profile
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		ps, err := scanProfiles(tx.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles
-			WHERE id = ? AND removed_at IS NULL`, id))
+			WHERE `+where+` AND removed_at IS NULL`, args...))
 		if err != nil {
 			return fmt.Errorf("sqlite: profile: %w", err)
 		}
 		if len(ps) == 0 {
-			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)
+			return clientele.Errorf(clientele.ENOTFOUND, "profile not found")
 		}
 		p = ps[0]
 		if err := loadIdentities(ps, readIdentities(ctx, tx)); err != nil {

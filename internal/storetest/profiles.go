@@ -397,3 +397,27 @@ func testListProfilesPaging(t *testing.T, s clientele.Store) {
 	page(clientele.ProfileFilter{LastName: ptr("smith"), Offset: 1, Limit: 1}, []string{p[2]}, 2)
 	page(clientele.ProfileFilter{Sort: []clientele.SortField{{Field: "created_at", Desc: true}}, Offset: 1, Limit: 2}, []string{p[3], p[2]}, 5)
 }
+
+func testProfileByIdentity(t *testing.T, s clientele.Store) {
+	_, items := run(t, s, clientele.MatchEmail, t0,
+		`{"email":"a@x.com","identities":[{"handle":"shopify","identifier":"S-1"},{"handle":"pos","identifier":"P-1"}]}`,
+		`{"email":"b@x.com","identities":[{"handle":"shopify","identifier":"S-2"}]}`)
+	for _, tc := range []struct {
+		key  clientele.IdentityKey
+		want *string
+	}{
+		{clientele.IdentityKey{Handle: "shopify", Identifier: "S-1"}, items[0].EntityID},
+		{clientele.IdentityKey{Handle: "pos", Identifier: "P-1"}, items[0].EntityID},
+		{clientele.IdentityKey{Handle: "shopify", Identifier: "S-2"}, items[1].EntityID},
+	} {
+		p, err := s.ProfileByIdentity(t.Context(), tc.key)
+		ok(t, err)
+		if p.ID != *tc.want || len(p.Identities) == 0 {
+			t.Errorf("ProfileByIdentity(%v) = %s with %d identities, want %s", tc.key, p.ID, len(p.Identities), *tc.want)
+		}
+	}
+	for _, k := range []clientele.IdentityKey{{Handle: "pos", Identifier: "S-1"}, {Handle: "shopify", Identifier: "s-1"}, {Handle: "loyalty", Identifier: "P-1"}} {
+		_, err := s.ProfileByIdentity(t.Context(), k)
+		wantCode(t, err, clientele.ENOTFOUND)
+	}
+}

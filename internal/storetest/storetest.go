@@ -67,6 +67,7 @@ var tests = []struct {
 
 	{"ProfileRoundTrip", testProfileRoundTrip},
 	{"ProfileNotFound", testProfileNotFound},
+	{"ProfileByIdentity", testProfileByIdentity},
 	{"ListProfilesFilters", testListProfilesFilters},
 	{"ListProfilesFoldsCase", testListProfilesFoldsCase},
 	{"ListProfilesSort", testListProfilesSort},
