@@ -103,6 +103,20 @@ type ProfileStore interface {
 	ProfileByIdentity(ctx context.Context, k IdentityKey) (Profile, error)
 	// ListProfiles returns one page of live profiles and the total matching f.
 	ListProfiles(ctx context.Context, f ProfileFilter) ([]Profile, int, error)
+	// ListIdentities returns one page, in id order, of the identities of
+	// live profiles that match f, and the total matching f.
+	ListIdentities(ctx context.Context, f IdentityFilter) ([]Identity, int, error)
+}
+
+// IdentityFilter selects identities (spec §7.2); nil means no filter.
+// Handles and identifiers are keys, so they match exactly.
+type IdentityFilter struct {
+	Handle     *string
+	Identifier *string
+	ProfileID  *string
+	IsActive   *bool
+	Offset     int
+	Limit      int // 0 = all
 }
 
 // RawItem is one stored batch item, still JSON.

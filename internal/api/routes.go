@@ -78,6 +78,7 @@ const (
 	scopeCreateProfiles = "create-profiles"
 	scopeUpdateProfiles = "update-profiles"
 	scopeReadImports    = "read-imports"
+	scopeReadIdentities = "read-identities"
 
 	scopeReadWebhooks   = "read-webhooks"
 	scopeCreateWebhooks = "create-webhooks"
@@ -98,6 +99,8 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/api/v3/batches/{id}", scopes: []string{scopeReadProfiles, scopeReadImports}, handle: s.getBatch},
 		{method: "GET", pattern: "/api/v3/batches/{id}/items", scopes: []string{scopeReadProfiles, scopeReadImports}, handle: s.listBatchItems},
 
+		{method: "GET", pattern: "/api/v3/identities", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.listAllIdentities},
+		{method: "GET", pattern: "/api/v3/identities/search-profile/{identifier}", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.searchProfilesByIdentifier},
 		{method: "GET", pattern: "/api/v3/profiles", scopes: []string{scopeReadProfiles}, handle: s.listProfiles},
 		{method: "POST", pattern: "/api/v3/profiles/search-id", scopes: []string{scopeReadProfiles}, handle: s.searchProfileID},
 		{method: "GET", pattern: "/api/v3/profiles/{id}", scopes: []string{scopeReadProfiles}, handle: s.getProfile},

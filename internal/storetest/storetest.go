@@ -68,6 +68,7 @@ var tests = []struct {
 	{"ProfileRoundTrip", testProfileRoundTrip},
 	{"ProfileNotFound", testProfileNotFound},
 	{"ProfileByIdentity", testProfileByIdentity},
+	{"ListIdentities", testListIdentities},
 	{"ListProfilesFilters", testListProfilesFilters},
 	{"ListProfilesFoldsCase", testListProfilesFoldsCase},
 	{"ListProfilesSort", testListProfilesSort},

@@ -167,6 +167,15 @@ type Region struct {
 	IsActive  bool     `json:"is_active"`
 }
 
+// RenderIdentity turns a stored identity into its wire object (spec §4.2).
+func RenderIdentity(id clientele.Identity) Identity {
+	return Identity{
+		ID: id.ID, Handle: id.Handle, Identifier: id.Identifier, IsActive: id.IsActive,
+		IsPrimary: id.IsPrimary, ProfileID: id.ProfileID,
+		CreatedAt: FormatTime(id.CreatedAt), UpdatedAt: FormatTime(id.UpdatedAt),
+	}
+}
+
 // RenderProfile turns a stored profile into its wire object; now dates the
 // birthday fields.
 func RenderProfile(p *clientele.Profile, now time.Time) Profile {
@@ -209,15 +218,10 @@ func RenderProfile(p *clientele.Profile, now time.Time) Profile {
 	out.BirthDate, out.NextBirthday, out.BirthDays, out.BirthDaysPast = birthday(p.BirthDay, p.BirthMonth, p.BirthYear, now)
 
 	for _, id := range p.Identities {
-		pid := id.ProfileID
-		if pid == "" {
-			pid = p.ID
+		if id.ProfileID == "" {
+			id.ProfileID = p.ID
 		}
-		out.Identities = append(out.Identities, Identity{
-			ID: id.ID, Handle: id.Handle, Identifier: id.Identifier, IsActive: id.IsActive,
-			IsPrimary: id.IsPrimary, ProfileID: pid,
-			CreatedAt: FormatTime(id.CreatedAt), UpdatedAt: FormatTime(id.UpdatedAt),
-		})
+		out.Identities = append(out.Identities, RenderIdentity(id))
 	}
 	for _, ca := range p.CustomAttributes {
 		ns := out.CustomAttributes[ca.Namespace]
