@@ -1,7 +1,5 @@
 package clientele
 
-import "encoding/json"
-
 // SearchByProfileID is the search-id type that names a profile by its own
 // id; any other type is an identity handle (spec §5.8).
 const SearchByProfileID = "profile_id"
@@ -15,18 +13,12 @@ type SearchIDRequest struct {
 // ParseSearchIDRequest validates a search-id body: type and id are
 // required strings. EMALFORMED for invalid JSON, EINVALID otherwise.
 func ParseSearchIDRequest(body []byte) (SearchIDRequest, error) {
-	if !json.Valid(body) {
-		return SearchIDRequest{}, &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
-	}
-	if err := CheckJSONLimits(body); err != nil {
-		return SearchIDRequest{}, err
-	}
 	var env struct {
 		Type Str `json:"type"`
 		ID   Str `json:"id"`
 	}
-	if b := skipSpace(body, 0); b < len(body) && body[b] == '{' {
-		_ = json.Unmarshal(body, &env)
+	if err := decodeEnvelope(body, &env); err != nil {
+		return SearchIDRequest{}, err
 	}
 	v := &validator{}
 	var req SearchIDRequest

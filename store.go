@@ -131,6 +131,7 @@ type ProfileFilter struct {
 	Email        *string
 	FirstName    *string
 	LastName     *string
+	MobilePhone  *string  // E.164, as stored: callers normalise it first
 	ProfileTypes []string // any of
 	Search       string   // substring of first/last name, email or mobile, ignoring case
 	Sort         []SortField

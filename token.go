@@ -109,20 +109,14 @@ type TokenRequest struct {
 // (spec §10.4: no subset check). Errors: EMALFORMED when body is not JSON;
 // EINVALID with Laravel keys (name, scopes, scopes.N) otherwise.
 func ParseTokenRequest(body []byte) (TokenRequest, error) {
-	if !json.Valid(body) {
-		return TokenRequest{}, &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
-	}
-	if err := CheckJSONLimits(body); err != nil {
-		return TokenRequest{}, err
-	}
 	var env struct {
 		Name   Str             `json:"name"`
 		Scopes json.RawMessage `json:"scopes"`
 	}
-	v := &validator{}
-	if b := skipSpace(body, 0); b < len(body) && body[b] == '{' {
-		_ = json.Unmarshal(body, &env)
+	if err := decodeEnvelope(body, &env); err != nil {
+		return TokenRequest{}, err
 	}
+	v := &validator{}
 	var req TokenRequest
 	req.Name, _ = v.reqStr("name", env.Name, maxStr)
 	switch sc := env.Scopes; {

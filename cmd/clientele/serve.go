@@ -178,6 +178,7 @@ func newService(store clientele.Store, cfg serveConfig, logger *slog.Logger) (ht
 		Now:          time.Now,
 		MaxBatchSize: cfg.maxBatchSize,
 		MaxBodyBytes: cfg.maxBodyBytes,
+		PhoneRegion:  cfg.phoneRegion,
 		Notify:       pool.Notify,
 		QueueLimit:   apiQueueLimit(cfg.queueLimit),
 		RateLimit:    cfg.rateLimit,

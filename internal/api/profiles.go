@@ -92,9 +92,11 @@ func (s *server) listProfiles(w http.ResponseWriter, r *http.Request) error {
 		Email:     nonEmpty(q, "filter[email]"),
 		FirstName: nonEmpty(q, "filter[first_name]"),
 		LastName:  nonEmpty(q, "filter[last_name]"),
-		Sort:      parseSort(q.Get("sort")),
-		Offset:    page.offset(),
-		Limit:     page.Size,
+		// A number that does not parse matches no stored E.164 number.
+		MobilePhone: s.phoneFilter(nonEmpty(q, "filter[mobile_phone]")),
+		Sort:        parseSort(q.Get("sort")),
+		Offset:      page.offset(),
+		Limit:       page.Size,
 	}
 	for _, t := range strings.Split(q.Get("filter[profile_type]"), ",") {
 		if t = strings.TrimSpace(t); t != "" {

@@ -31,6 +31,10 @@ type Deps struct {
 	// MaxBodyBytes bounds every request body (413 above it);
 	// DefaultMaxBodyBytes when zero.
 	MaxBodyBytes int64
+	// PhoneRegion is the region for national phone numbers in queries
+	// (filter[mobile_phone], availability), as --phone-region is for
+	// batches; "" means E.164 only.
+	PhoneRegion string
 	// Notify is called after a batch is stored, to wake the local worker
 	// at once instead of at its next poll. May be nil.
 	Notify func()
@@ -52,6 +56,7 @@ type server struct {
 	maxBatch int
 	maxBody  int64
 	notify   func()
+	region   string
 	queue    *queueGate   // nil: no queue limit
 	budget   *bodyBudget  // request bodies held in memory at once
 	limiter  *rateLimiter // nil: no rate limit
@@ -103,6 +108,8 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/api/v3/identities/search-profile/{identifier}", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.searchProfilesByIdentifier},
 		{method: "GET", pattern: "/api/v3/profiles", scopes: []string{scopeReadProfiles}, handle: s.listProfiles},
 		{method: "POST", pattern: "/api/v3/profiles/search-id", scopes: []string{scopeReadProfiles}, handle: s.searchProfileID},
+		{method: "POST", pattern: "/api/v3/profiles/availability", scopes: []string{scopeReadProfiles}, handle: s.availability},
+		{method: "POST", pattern: "/api/v3/profiles/sync", scopes: []string{scopeUpdateProfiles}, handle: s.syncProfiles},
 		{method: "GET", pattern: "/api/v3/profiles/{id}", scopes: []string{scopeReadProfiles}, handle: s.getProfile},
 		{method: "GET", pattern: "/api/v3/profiles/{id}/identities", scopes: []string{scopeReadProfiles}, handle: s.listIdentities},
 		{method: "GET", pattern: "/api/v3/profiles/{id}/identities/{handle}", scopes: []string{scopeReadProfiles}, handle: s.getIdentityByHandle},
@@ -144,6 +151,7 @@ func NewHandler(d Deps) http.Handler {
 		maxBatch: d.MaxBatchSize,
 		maxBody:  d.MaxBodyBytes,
 		notify:   d.Notify,
+		region:   d.PhoneRegion,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

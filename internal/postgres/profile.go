@@ -141,6 +141,9 @@ func profileWhere(f clientele.ProfileFilter) *whereBuilder {
 	if f.Email != nil {
 		w.conds = append(w.conds, "email = "+w.arg(clientele.NormalizeEmail(*f.Email)))
 	}
+	if f.MobilePhone != nil {
+		w.conds = append(w.conds, "mobile_phone = "+w.arg(*f.MobilePhone))
+	}
 	if f.FirstName != nil {
 		w.conds = append(w.conds, "first_name_fold = "+w.arg(strings.ToLower(*f.FirstName)))
 	}

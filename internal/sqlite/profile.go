@@ -144,6 +144,10 @@ func profileWhere(f clientele.ProfileFilter) (string, []any) {
 		where = append(where, "email = ?")
 		args = append(args, clientele.NormalizeEmail(*f.Email))
 	}
+	if f.MobilePhone != nil {
+		where = append(where, "mobile_phone = ?")
+		args = append(args, *f.MobilePhone)
+	}
 	if f.FirstName != nil {
 		where = append(where, "first_name_fold = ?")
 		args = append(args, strings.ToLower(*f.FirstName))

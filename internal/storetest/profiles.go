@@ -320,6 +320,8 @@ func testListProfilesFilters(t *testing.T, s clientele.Store) {
 	list(clientele.ProfileFilter{}, p...)
 	list(clientele.ProfileFilter{Email: ptr("ALICE@ALPHA.COM")}, p[0])
 	list(clientele.ProfileFilter{Email: ptr("nobody@x.com")})
+	list(clientele.ProfileFilter{MobilePhone: ptr("+61404111111")}, p[0])
+	list(clientele.ProfileFilter{MobilePhone: ptr("+61404111112")})
 	list(clientele.ProfileFilter{FirstName: ptr("Sdk Test Profile Batch")}, p[1])
 	list(clientele.ProfileFilter{FirstName: ptr("SDK test")})
 	list(clientele.ProfileFilter{LastName: ptr("smith")}, p[0], p[2])
