@@ -96,6 +96,45 @@ type EventGap struct {
 	Seen time.Time // when the router first missed it
 }
 
+// gapJSON is the stored form of an EventGap.
+type gapJSON struct {
+	ID   int64 `json:"id"`
+	Seen int64 `json:"seen"` // unix microseconds
+}
+
+// MarshalEventGaps is the stored form of a router cursor's gaps, the same
+// in every store.
+func MarshalEventGaps(gaps []EventGap) (string, error) {
+	out := make([]gapJSON, len(gaps))
+	for i, g := range gaps {
+		out[i] = gapJSON{g.ID, g.Seen.UnixMicro()}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// UnmarshalEventGaps reads what MarshalEventGaps wrote.
+func UnmarshalEventGaps(s string) ([]EventGap, error) {
+	var in []gapJSON
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, err
+	}
+	out := make([]EventGap, len(in))
+	for i, g := range in {
+		out[i] = EventGap{ID: g.ID, Seen: time.UnixMicro(g.Seen).UTC()}
+	}
+	return out, nil
+}
+
+// EventIDs lists the ids of es, for RouterCursor.Advance.
+func EventIDs(es []Event) []int64 {
+	ids := make([]int64, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	return ids
+}
+
 // EventGapTimeout is how long the router looks for a missing event id.
 // It bounds how long a transaction may stay open between writing an event
 // and committing; apply transactions take well under a second, and their

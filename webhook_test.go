@@ -99,3 +99,19 @@ func TestRouterCursorAdvance(t *testing.T) {
 		t.Fatalf("%d gaps, position %d", len(c.Gaps), c.Position)
 	}
 }
+
+func TestEventGapsRoundTrip(t *testing.T) {
+	seen := time.Date(2026, 1, 2, 3, 4, 5, 678000, time.UTC)
+	gaps := []EventGap{{ID: 12, Seen: seen}, {ID: 15, Seen: seen.Add(time.Second)}}
+	s, err := MarshalEventGaps(gaps)
+	if err != nil || s != `[{"id":12,"seen":1767323045000678},{"id":15,"seen":1767323046000678}]` {
+		t.Fatalf("marshal: %s, %v", s, err)
+	}
+	back, err := UnmarshalEventGaps(s)
+	if err != nil || len(back) != 2 || back[0] != gaps[0] || back[1] != gaps[1] {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+	if ids := EventIDs([]Event{{ID: 3}, {ID: 9}}); len(ids) != 2 || ids[0] != 3 || ids[1] != 9 {
+		t.Errorf("EventIDs = %v", ids)
+	}
+}

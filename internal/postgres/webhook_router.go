@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -18,33 +17,6 @@ import (
 // larger one: the cursor keeps the ids it passed before they were visible
 // (clientele.RouterCursor.Gaps) and looks for them again on every read,
 // rather than relying on xmin/xmax or snapshots (DESIGN §4: portable SQL).
-
-// gapJSON is a stored clientele.EventGap.
-type gapJSON struct {
-	ID   int64 `json:"id"`
-	Seen int64 `json:"seen"` // unix microseconds
-}
-
-func encodeGaps(gaps []clientele.EventGap) (string, error) {
-	out := make([]gapJSON, len(gaps))
-	for i, g := range gaps {
-		out[i] = gapJSON{g.ID, g.Seen.UnixMicro()}
-	}
-	b, err := json.Marshal(out)
-	return string(b), err
-}
-
-func decodeGaps(s string) ([]clientele.EventGap, error) {
-	var in []gapJSON
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, err
-	}
-	out := make([]clientele.EventGap, len(in))
-	for i, g := range in {
-		out[i] = clientele.EventGap{ID: g.ID, Seen: time.UnixMicro(g.Seen).UTC()}
-	}
-	return out, nil
-}
 
 // lostRouter is the error of a router whose lease is gone.
 func lostRouter(l clientele.RouterLease) error {
@@ -105,7 +77,7 @@ func (s *Store) NextEvents(ctx context.Context, l clientele.RouterLease, limit i
 		if err != nil {
 			return err
 		}
-		if cur.Gaps, err = decodeGaps(gaps); err != nil {
+		if cur.Gaps, err = clientele.UnmarshalEventGaps(gaps); err != nil {
 			return err
 		}
 		ahead, err := queryEvents(ctx, tx, `SELECT `+eventColumns+eventsFrom+
@@ -120,7 +92,7 @@ func (s *Store) NextEvents(ctx context.Context, l clientele.RouterLease, limit i
 				return err
 			}
 		}
-		page.Next = cur.Advance(eventIDs(ahead), eventIDs(late), now)
+		page.Next = cur.Advance(clientele.EventIDs(ahead), clientele.EventIDs(late), now)
 		page.Events = append(late, ahead...)
 		return nil
 	})
@@ -133,14 +105,6 @@ func (s *Store) NextEvents(ctx context.Context, l clientele.RouterLease, limit i
 	return page, nil
 }
 
-func eventIDs(es []clientele.Event) []int64 {
-	ids := make([]int64, len(es))
-	for i, e := range es {
-		ids[i] = e.ID
-	}
-	return ids
-}
-
 // RouteEvents implements clientele.Store. Deliveries get their ids in the
 // order given (ORDER BY the array position), which is the order the
 // dispatcher sends what is due at once. A delivery to a webhook deleted
@@ -149,7 +113,7 @@ func eventIDs(es []clientele.Event) []int64 {
 // fails the statement, and the transaction is tried again.
 func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clientele.EventPage,
 	ds []clientele.NewDelivery, now time.Time, ttl time.Duration) error {
-	gaps, err := encodeGaps(p.Next.Gaps)
+	gaps, err := clientele.MarshalEventGaps(p.Next.Gaps)
 	if err != nil {
 		return fmt.Errorf("postgres: route events: %w", err)
 	}

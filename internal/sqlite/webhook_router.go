@@ -18,33 +18,6 @@ import (
 // that is yet to appear; the gap bookkeeping (clientele.RouterCursor) is
 // there for PostgreSQL and costs nothing here.
 
-// gapJSON is a stored clientele.EventGap.
-type gapJSON struct {
-	ID   int64 `json:"id"`
-	Seen int64 `json:"seen"` // unix microseconds
-}
-
-func encodeGaps(gaps []clientele.EventGap) (string, error) {
-	out := make([]gapJSON, len(gaps))
-	for i, g := range gaps {
-		out[i] = gapJSON{g.ID, micros(g.Seen)}
-	}
-	b, err := json.Marshal(out)
-	return string(b), err
-}
-
-func decodeGaps(s string) ([]clientele.EventGap, error) {
-	var in []gapJSON
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, err
-	}
-	out := make([]clientele.EventGap, len(in))
-	for i, g := range in {
-		out[i] = clientele.EventGap{ID: g.ID, Seen: fromMicros(g.Seen)}
-	}
-	return out, nil
-}
-
 // lostRouter is the error of a router whose lease is gone.
 func lostRouter(l clientele.RouterLease) error {
 	return clientele.Errorf(clientele.ECONFLICT, "router lease of %s lost", l.Owner)
@@ -116,7 +89,7 @@ func (s *Store) NextEvents(ctx context.Context, l clientele.RouterLease, limit i
 		if err != nil {
 			return err
 		}
-		if cur.Gaps, err = decodeGaps(gaps); err != nil {
+		if cur.Gaps, err = clientele.UnmarshalEventGaps(gaps); err != nil {
 			return err
 		}
 		const from = ` FROM events e LEFT JOIN batches b ON b.id = e.batch_id`
@@ -133,7 +106,7 @@ func (s *Store) NextEvents(ctx context.Context, l clientele.RouterLease, limit i
 				return err
 			}
 		}
-		page.Next = cur.Advance(eventIDs(ahead), eventIDs(late), now)
+		page.Next = cur.Advance(clientele.EventIDs(ahead), clientele.EventIDs(late), now)
 		page.Events = append(late, ahead...)
 		return nil
 	})
@@ -146,18 +119,10 @@ func (s *Store) NextEvents(ctx context.Context, l clientele.RouterLease, limit i
 	return page, nil
 }
 
-func eventIDs(es []clientele.Event) []int64 {
-	ids := make([]int64, len(es))
-	for i, e := range es {
-		ids[i] = e.ID
-	}
-	return ids
-}
-
 // RouteEvents implements clientele.Store.
 func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clientele.EventPage,
 	ds []clientele.NewDelivery, now time.Time, ttl time.Duration) error {
-	gaps, err := encodeGaps(p.Next.Gaps)
+	gaps, err := clientele.MarshalEventGaps(p.Next.Gaps)
 	if err != nil {
 		return fmt.Errorf("sqlite: route events: %w", err)
 	}

@@ -213,8 +213,8 @@ func testRouterReadsEvents(t *testing.T, s clientele.Store) {
 	ok(t, err)
 	second, err := s.NextEvents(ctx, l, 3, at(time.Minute))
 	ok(t, err)
-	if fmt.Sprint(eventIDsOf(second.Events)) != fmt.Sprint(eventIDsOf(page.Events)) {
-		t.Errorf("NextEvents moved the cursor: %v then %v", eventIDsOf(page.Events), eventIDsOf(second.Events))
+	if fmt.Sprint(clientele.EventIDs(second.Events)) != fmt.Sprint(clientele.EventIDs(page.Events)) {
+		t.Errorf("NextEvents moved the cursor: %v then %v", clientele.EventIDs(page.Events), clientele.EventIDs(second.Events))
 	}
 	ok(t, s.RouteEvents(ctx, l, page, nil, at(time.Minute), ttl))
 	rest, err := s.NextEvents(ctx, l, 3, at(time.Minute))
@@ -236,7 +236,7 @@ func testRouterReadsEvents(t *testing.T, s clientele.Store) {
 			t.Errorf("event %d = %+v, want %+v of batch %s from crm at %v", i, e, want[i], id, at(time.Second))
 		}
 		if i > 0 && e.ID <= events[i-1].ID {
-			t.Errorf("event ids not ascending: %v", eventIDsOf(events))
+			t.Errorf("event ids not ascending: %v", clientele.EventIDs(events))
 		}
 	}
 	if rest.Next.Position != events[len(events)-1].ID || len(rest.Next.Gaps) != 0 {
@@ -259,14 +259,6 @@ func submitFrom(t *testing.T, s clientele.Store, origin, match string, when time
 	_, err := s.CreateBatch(t.Context(), b, newItems(t, match, items), clientele.Idempotency{})
 	ok(t, err)
 	return b.ID
-}
-
-func eventIDsOf(es []clientele.Event) []int64 {
-	out := make([]int64, len(es))
-	for i, e := range es {
-		out[i] = e.ID
-	}
-	return out
 }
 
 func testSkipEvents(t *testing.T, s clientele.Store) {
