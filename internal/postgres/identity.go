@@ -10,28 +10,28 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ListIdentities implements clientele.Store. The join leaves out the
-// identities of removed profiles.
+// ListIdentities implements clientele.Store. The EXISTS leaves out the
+// identities of removed profiles, one primary-key probe per identity.
 func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) ([]clientele.Identity, int, error) {
-	where := []string{"p.removed_at IS NULL"}
+	where := []string{"EXISTS (SELECT 1 FROM profiles p WHERE p.id = identities.profile_id AND p.removed_at IS NULL)"}
 	var args []any
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, cond+" = $"+strconv.Itoa(len(args)))
 	}
 	if f.Handle != nil {
-		add("i.handle", *f.Handle)
+		add("handle", *f.Handle)
 	}
 	if f.Identifier != nil {
-		add("i.identifier", *f.Identifier)
+		add("identifier", *f.Identifier)
 	}
 	if f.ProfileID != nil {
-		add("i.profile_id", *f.ProfileID)
+		add("profile_id", *f.ProfileID)
 	}
 	if f.IsActive != nil {
-		add("i.is_active", *f.IsActive)
+		add("is_active", *f.IsActive)
 	}
-	from := ` FROM identities i JOIN profiles p ON p.id = i.profile_id WHERE ` + strings.Join(where, " AND ")
+	from := ` FROM identities WHERE ` + strings.Join(where, " AND ")
 	var (
 		out   []clientele.Identity
 		total int
@@ -40,8 +40,7 @@ func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) 
 		if err := tx.QueryRow(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 			return err
 		}
-		q := `SELECT i.id, i.profile_id, i.handle, i.identifier, i.is_active, i.is_primary, i.created_at, i.updated_at` +
-			from + ` ORDER BY i.id`
+		q := `SELECT ` + identityColumns + from + ` ORDER BY id`
 		if f.Limit > 0 {
 			q += fmt.Sprintf(` LIMIT %d OFFSET %d`, f.Limit, max(f.Offset, 0))
 		}
@@ -51,12 +50,10 @@ func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) 
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var id clientele.Identity
-			if err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary,
-				&id.CreatedAt, &id.UpdatedAt); err != nil {
+			id, err := scanIdentity(rows)
+			if err != nil {
 				return err
 			}
-			id.CreatedAt, id.UpdatedAt = utc(id.CreatedAt), utc(id.UpdatedAt)
 			out = append(out, id)
 		}
 		return rows.Err()

@@ -58,23 +58,31 @@ func loadIdentities(ctx context.Context, q querier, ps []*clientele.Profile) err
 		p.Identities = nil
 		ids = append(ids, p.ID)
 	}
-	rows, err := q.Query(ctx, `SELECT id, profile_id, handle, identifier, is_active, is_primary,
-		created_at, updated_at FROM identities WHERE profile_id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT `+identityColumns+` FROM identities WHERE profile_id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id clientele.Identity
-		if err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary,
-			&id.CreatedAt, &id.UpdatedAt); err != nil {
+		id, err := scanIdentity(rows)
+		if err != nil {
 			return err
 		}
-		id.CreatedAt, id.UpdatedAt = utc(id.CreatedAt), utc(id.UpdatedAt)
 		p := byID[id.ProfileID]
 		p.Identities = append(p.Identities, id)
 	}
 	return rows.Err()
+}
+
+// identityColumns are the columns scanIdentity reads, in its order.
+const identityColumns = `id, profile_id, handle, identifier, is_active, is_primary, created_at, updated_at`
+
+// scanIdentity reads one identity row of identityColumns.
+func scanIdentity(rows pgx.Rows) (clientele.Identity, error) {
+	var id clientele.Identity
+	err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary, &id.CreatedAt, &id.UpdatedAt)
+	id.CreatedAt, id.UpdatedAt = utc(id.CreatedAt), utc(id.UpdatedAt)
+	return id, err
 }
 
 // Profile implements clientele.Store.

@@ -9,23 +9,23 @@ import (
 	"github.com/clientele/clientele"
 )
 
-// ListIdentities implements clientele.Store. The join leaves out the
-// identities of removed profiles.
+// ListIdentities implements clientele.Store. The EXISTS leaves out the
+// identities of removed profiles, one primary-key probe per identity.
 func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) ([]clientele.Identity, int, error) {
-	where := []string{"p.removed_at IS NULL"}
+	where := []string{"EXISTS (SELECT 1 FROM profiles p WHERE p.id = identities.profile_id AND p.removed_at IS NULL)"}
 	var args []any
 	for _, c := range []struct {
 		col string
 		v   *string
-	}{{"i.handle", f.Handle}, {"i.identifier", f.Identifier}, {"i.profile_id", f.ProfileID}} {
+	}{{"handle", f.Handle}, {"identifier", f.Identifier}, {"profile_id", f.ProfileID}} {
 		if c.v != nil {
 			where, args = append(where, c.col+" = ?"), append(args, *c.v)
 		}
 	}
 	if f.IsActive != nil {
-		where, args = append(where, "i.is_active = ?"), append(args, *f.IsActive)
+		where, args = append(where, "is_active = ?"), append(args, *f.IsActive)
 	}
-	from := ` FROM identities i JOIN profiles p ON p.id = i.profile_id WHERE ` + strings.Join(where, " AND ")
+	from := ` FROM identities WHERE ` + strings.Join(where, " AND ")
 	var (
 		out   []clientele.Identity
 		total int
@@ -34,8 +34,7 @@ func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) 
 		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 			return err
 		}
-		q := `SELECT i.id, i.profile_id, i.handle, i.identifier, i.is_active, i.is_primary, i.created_at, i.updated_at` +
-			from + ` ORDER BY i.id`
+		q := `SELECT ` + identityColumns + from + ` ORDER BY id`
 		if f.Limit > 0 {
 			q += fmt.Sprintf(` LIMIT %d OFFSET %d`, f.Limit, max(f.Offset, 0))
 		}
@@ -45,15 +44,10 @@ func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) 
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var (
-				id               clientele.Identity
-				created, updated int64
-			)
-			if err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary,
-				&created, &updated); err != nil {
+			id, err := scanIdentity(rows)
+			if err != nil {
 				return err
 			}
-			id.CreatedAt, id.UpdatedAt = fromMicros(created), fromMicros(updated)
 			out = append(out, id)
 		}
 		return rows.Err()

@@ -64,15 +64,10 @@ func loadIdentities(ps []*clientele.Profile, query func(ids any) (*sql.Rows, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			id               clientele.Identity
-			created, updated int64
-		)
-		if err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary,
-			&created, &updated); err != nil {
+		id, err := scanIdentity(rows)
+		if err != nil {
 			return err
 		}
-		id.CreatedAt, id.UpdatedAt = fromMicros(created), fromMicros(updated)
 		p := byID[id.ProfileID]
 		p.Identities = append(p.Identities, id)
 	}
@@ -83,6 +78,17 @@ func loadIdentities(ps []*clientele.Profile, query func(ids any) (*sql.Rows, err
 		slices.SortFunc(p.Identities, func(a, b clientele.Identity) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	return nil
+}
+
+// scanIdentity reads one identity row of identityColumns.
+func scanIdentity(rows *sql.Rows) (clientele.Identity, error) {
+	var (
+		id               clientele.Identity
+		created, updated int64
+	)
+	err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary, &created, &updated)
+	id.CreatedAt, id.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return id, err
 }
 
 // readIdentities is loadIdentities' query on a read transaction.

@@ -32,7 +32,7 @@ var (
 	eventCols = []string{"type", "profile_id", "batch_id", "version", "created_at"}
 )
 
-// identityColumns are the columns loadIdentities reads.
+// identityColumns are the columns scanIdentity reads, in its order.
 const identityColumns = `id, profile_id, handle, identifier, is_active, is_primary, created_at, updated_at`
 
 // Texts the read side runs too (preparing them per call).
