@@ -126,13 +126,16 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 		// json.Unmarshaler, which never fails.
 		l.V = []T{}
 		eachElement(b, func(elem []byte) {
-			var x T
-			if u, ok := any(&x).(json.Unmarshaler); ok {
+			// Decoded in place: a local T would escape to the heap through
+			// the interface, one allocation per element.
+			var zero T
+			l.V = append(l.V, zero)
+			x := &l.V[len(l.V)-1]
+			if u, ok := any(x).(json.Unmarshaler); ok {
 				_ = u.UnmarshalJSON(elem)
-			} else if json.Unmarshal(elem, &x) != nil {
+			} else if json.Unmarshal(elem, x) != nil {
 				l.Bad = true
 			}
-			l.V = append(l.V, x)
 		})
 		if l.Bad {
 			l.V = nil

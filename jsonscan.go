@@ -178,6 +178,24 @@ func (mf *memberFields) field(key string) (int, bool) {
 	return 0, false
 }
 
+// plainField finds the field of a quoted member key that is plain ASCII
+// without escapes, the usual case, and matches a field name exactly: then
+// unquote would return the bytes between the quotes, and field would find
+// the same field, but this looks it up without making a string of the key.
+func (mf *memberFields) plainField(rawKey []byte) (int, bool) {
+	if len(rawKey) < 2 || rawKey[0] != '"' || rawKey[len(rawKey)-1] != '"' {
+		return 0, false
+	}
+	inner := rawKey[1 : len(rawKey)-1]
+	for _, c := range inner {
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			return 0, false
+		}
+	}
+	i, ok := mf.exact[string(inner)]
+	return i, ok
+}
+
 // decodeMembers decodes the valid JSON object b into the struct dst points
 // to, by handing each member's bytes to its field's UnmarshalJSON. It is
 // what json.Unmarshal would do for these types, minus re-validating b and
@@ -186,13 +204,15 @@ func decodeMembers(b []byte, dst any) {
 	v := reflect.ValueOf(dst).Elem()
 	mf := fieldsOf(v.Type())
 	eachMember(b, func(rawKey, val []byte) {
-		key, ok := unquote(rawKey)
+		i, ok := mf.plainField(rawKey)
 		if !ok {
-			return
-		}
-		i, ok := mf.field(key)
-		if !ok {
-			return
+			key, ok := unquote(rawKey)
+			if !ok {
+				return
+			}
+			if i, ok = mf.field(key); !ok {
+				return
+			}
 		}
 		switch f := v.Field(i).Addr().Interface().(type) {
 		case json.Unmarshaler:

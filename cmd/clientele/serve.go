@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -83,6 +84,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	tuneGC(getenv)
 
 	store, err := openStore(ctx, cfg.db)
 	if err != nil {
@@ -144,6 +146,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		err = nil
 	}
 	return err
+}
+
+// serveGCPercent is serve's GOGC unless the environment sets one. A batch
+// load allocates about 10 KB per profile (decoded items, merged profiles,
+// the driver's parameter buffers) over a live heap of about 40 MB, so at
+// the default 100 the collector ran every few chunks and took about a tenth
+// of the process's CPU. At 400 it ran a third as often, the process used
+// about 10% less CPU, and the PostgreSQL HTTP benchmark loaded 5–10% more
+// profiles a second; the heap peaked at about 200 MB instead of 80 MB.
+// GOGC (and GOMEMLIMIT, which bounds the heap either way) stay the
+// operator's to set.
+const serveGCPercent = 400
+
+// tuneGC applies serveGCPercent, leaving an operator's GOGC alone.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 }
 
 // maxHeaderBytes bounds a request's header block: far above a bearer
