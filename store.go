@@ -15,7 +15,9 @@ type Store interface {
 	TokenStore
 	BatchStore
 	ProfileStore
+	ProfileWriter
 	WebhookStore
+	RegionStore
 	// Close releases the store's resources.
 	Close() error
 }
@@ -125,18 +127,32 @@ type RawItem struct {
 	JSON  []byte
 }
 
-// ProfileFilter selects live profiles (spec §5.1). String equality filters
-// ignore case; nil means no filter.
+// ProfileFilter selects live profiles (spec §5.1, §8.1). Every condition
+// set must hold. String equality filters ignore case; nil or empty means no
+// filter. profilefilter.go holds the conditions that are more than a
+// column comparison.
 type ProfileFilter struct {
-	Email        *string
-	FirstName    *string
-	LastName     *string
-	MobilePhone  *string  // E.164, as stored: callers normalise it first
-	ProfileTypes []string // any of
-	Search       string   // substring of first/last name, email or mobile, ignoring case
-	Sort         []SortField
-	Offset       int
-	Limit        int
+	IDs         []string // any of; ids as stored (lower-case UUIDs)
+	Email       *string
+	FirstName   *string
+	LastName    *string
+	MobilePhone *string // E.164, as stored: callers normalise it first
+	// EmailIn … MobilePhoneIn are the [in] forms: any of the values.
+	EmailIn       []string
+	FirstNameIn   []string
+	LastNameIn    []string
+	MobilePhoneIn []string // E.164, as MobilePhone
+	ProfileTypes  []string // any of
+	CreatedAt     []TimeCond
+	UpdatedAt     []TimeCond
+	// TagHandles: the profile has one of these tags, ignoring case.
+	TagHandles []string
+	// Attributes: every condition holds (find by custom attribute).
+	Attributes []AttributeCond
+	Search     string // substring of first/last name, email or mobile, ignoring case
+	Sort       []SortField
+	Offset     int
+	Limit      int
 }
 
 // SortField is one key of a sort; Field is one of ProfileSortFields.

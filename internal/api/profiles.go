@@ -79,37 +79,35 @@ func profileID(s string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
-// listProfiles answers GET /profiles (spec §5.1): equality filters that
-// ignore case, a free-text search, sorting and pagination. Filters and sort
-// keys the store cannot apply yet are ignored, as unknown ones are (§1.3).
+// listProfiles answers GET /profiles (spec §5.1): the filters of
+// profileFilter, a free-text search, sorting and pagination.
 func (s *server) listProfiles(w http.ResponseWriter, r *http.Request) error {
+	return s.profilePage(w, r, false)
+}
+
+// findProfilesByAttributes answers GET /profiles/attributes/custom (spec
+// §8.1): profiles whose custom attributes satisfy every
+// attributes[i] condition (at least one is required), paged and sorted as
+// /profiles, whose filters it takes too.
+func (s *server) findProfilesByAttributes(w http.ResponseWriter, r *http.Request) error {
+	return s.profilePage(w, r, true)
+}
+
+// profilePage answers a profile list; needAttributes makes at least one
+// attributes[i] condition required.
+func (s *server) profilePage(w http.ResponseWriter, r *http.Request, needAttributes bool) error {
 	q := r.URL.Query()
 	page, err := parsePage(q)
 	if err != nil {
 		return err
 	}
-	f := clientele.ProfileFilter{
-		Email:     nonEmpty(q, "filter[email]"),
-		FirstName: nonEmpty(q, "filter[first_name]"),
-		LastName:  nonEmpty(q, "filter[last_name]"),
-		// A number that does not parse matches no stored E.164 number.
-		MobilePhone: s.phoneFilter(nonEmpty(q, "filter[mobile_phone]")),
-		Sort:        parseSort(q.Get("sort")),
-		Offset:      page.offset(),
-		Limit:       page.Size,
+	f, err := s.profileFilter(q, page)
+	if err != nil {
+		return err
 	}
-	for _, t := range strings.Split(q.Get("filter[profile_type]"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			f.ProfileTypes = append(f.ProfileTypes, t)
-		}
+	if needAttributes && len(f.Attributes) == 0 {
+		return invalid("attributes", "The attributes field is required.")
 	}
-	// Both spellings are documented (§1.3); the filter[] one wins when a
-	// client sends both.
-	f.Search = strings.TrimSpace(q.Get("search"))
-	if v := strings.TrimSpace(q.Get("filter[search]")); v != "" {
-		f.Search = v
-	}
-
 	profiles, total, err := s.store.ListProfiles(r.Context(), f)
 	if err != nil {
 		return err

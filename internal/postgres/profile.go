@@ -22,6 +22,13 @@ const profileColumns = `id, email, mobile_phone, first_name, last_name, profile_
 // queryProfiles runs a query selecting profileColumns and returns the
 // profiles without identities, in row order.
 func queryProfiles(ctx context.Context, q querier, sql string, args ...any) ([]*clientele.Profile, error) {
+	return queryProfilesKept(ctx, q, nil, sql, args...)
+}
+
+// queryProfilesKept is queryProfiles keeping only the profiles keep
+// accepts (all when keep is nil), so that a reader of many candidates
+// holds only the ones it wants.
+func queryProfilesKept(ctx context.Context, q querier, keep func(*clientele.Profile) bool, sql string, args ...any) ([]*clientele.Profile, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -40,6 +47,9 @@ func queryProfiles(ctx context.Context, q querier, sql string, args ...any) ([]*
 		p.CreatedAt, p.UpdatedAt = utc(p.CreatedAt), utc(p.UpdatedAt)
 		if err := clientele.UnmarshalProfileDoc(data, &p); err != nil {
 			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+		}
+		if keep != nil && !keep(&p) {
+			continue
 		}
 		out = append(out, &p)
 	}
@@ -161,6 +171,70 @@ func profileWhere(f clientele.ProfileFilter) *whereBuilder {
 	if len(f.ProfileTypes) > 0 {
 		w.conds = append(w.conds, "profile_type = ANY("+w.arg(f.ProfileTypes)+"::text[])")
 	}
+	if len(f.IDs) > 0 {
+		w.conds = append(w.conds, "id = ANY("+w.arg(f.IDs)+"::text[])")
+	}
+	for _, in := range []struct {
+		col  string
+		vals []string
+		norm func(string) string
+	}{
+		{"email", f.EmailIn, clientele.NormalizeEmail},
+		{"mobile_phone", f.MobilePhoneIn, nil},
+		{"first_name_fold", f.FirstNameIn, strings.ToLower},
+		{"last_name_fold", f.LastNameIn, strings.ToLower},
+	} {
+		if len(in.vals) == 0 {
+			continue
+		}
+		vals := in.vals
+		if in.norm != nil {
+			vals = make([]string, len(in.vals))
+			for i, v := range in.vals {
+				vals[i] = in.norm(v)
+			}
+		}
+		w.conds = append(w.conds, in.col+" = ANY("+w.arg(vals)+"::text[])")
+	}
+	for _, tc := range []struct {
+		col   string
+		conds []clientele.TimeCond
+	}{{"created_at", f.CreatedAt}, {"updated_at", f.UpdatedAt}} {
+		for _, c := range tc.conds {
+			var alts []string
+			for _, r := range c.Ranges {
+				var both []string
+				if r.From != nil {
+					both = append(both, tc.col+" >= "+w.arg(*r.From))
+				}
+				if r.Until != nil {
+					both = append(both, tc.col+" < "+w.arg(*r.Until))
+				}
+				if len(both) == 0 {
+					both = []string{"true"}
+				}
+				alts = append(alts, "("+strings.Join(both, " AND ")+")")
+			}
+			if len(alts) == 0 {
+				alts = []string{"false"}
+			}
+			w.conds = append(w.conds, "("+strings.Join(alts, " OR ")+")")
+		}
+	}
+	// Doc conditions (profilefilter.go): LIKE narrows the candidates, and
+	// ListProfiles checks them exactly. The patterns hold no backslash, so
+	// LIKE's default escape character changes nothing.
+	for _, p := range f.DocPatterns() {
+		op := " LIKE "
+		if p.FoldCase {
+			op = " ILIKE "
+		}
+		var alts []string
+		for _, pat := range p.Any {
+			alts = append(alts, "data"+op+w.arg(pat))
+		}
+		w.conds = append(w.conds, "("+strings.Join(alts, " OR ")+")")
+	}
 	if f.Search != "" {
 		// strpos, not LIKE: the needle's % and _ are plain characters.
 		n := w.arg(strings.ToLower(f.Search))
@@ -224,12 +298,23 @@ func (s *Store) ListProfiles(ctx context.Context, f clientele.ProfileFilter) ([]
 		total int
 	)
 	err := s.read(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM profiles WHERE `+where, w.args...).Scan(&total); err != nil {
-			return fmt.Errorf("postgres: count profiles: %w", err)
+		var ps []*clientele.Profile
+		var err error
+		if f.HasDocConds() {
+			// The doc conditions are checked in Go, so SQL can neither count
+			// nor page: read every candidate in order, keep the page.
+			page := f.NewDocPage()
+			ps, err = queryProfilesKept(ctx, tx, page.Keep, `SELECT `+profileColumns+` FROM profiles WHERE `+where+
+				` ORDER BY `+profileOrder(f.Sort), w.args...)
+			total = page.Matched
+		} else {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM profiles WHERE `+where, w.args...).Scan(&total); err != nil {
+				return fmt.Errorf("postgres: count profiles: %w", err)
+			}
+			page := `SELECT ` + profileColumns + ` FROM profiles WHERE ` + where +
+				` ORDER BY ` + profileOrder(f.Sort) + ` LIMIT ` + w.arg(limit) + `::bigint OFFSET ` + w.arg(max(f.Offset, 0))
+			ps, err = queryProfiles(ctx, tx, page, w.args...)
 		}
-		page := `SELECT ` + profileColumns + ` FROM profiles WHERE ` + where +
-			` ORDER BY ` + profileOrder(f.Sort) + ` LIMIT ` + w.arg(limit) + `::bigint OFFSET ` + w.arg(max(f.Offset, 0))
-		ps, err := queryProfiles(ctx, tx, page, w.args...)
 		if err != nil {
 			return fmt.Errorf("postgres: list profiles: %w", err)
 		}

@@ -21,6 +21,13 @@ func scanProfiles(rows *sql.Rows, err error) ([]*clientele.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanRows(rows, nil)
+}
+
+// scanRows reads rows of profileColumns, keeping only the profiles keep
+// accepts (all when keep is nil), so that a reader of many candidates
+// holds only the ones it wants.
+func scanRows(rows *sql.Rows, keep func(*clientele.Profile) bool) ([]*clientele.Profile, error) {
 	defer rows.Close()
 	var out []*clientele.Profile
 	for rows.Next() {
@@ -38,6 +45,9 @@ func scanProfiles(rows *sql.Rows, err error) ([]*clientele.Profile, error) {
 		p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 		if err := clientele.UnmarshalProfileDoc(data, &p); err != nil {
 			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+		}
+		if keep != nil && !keep(&p) {
+			continue
 		}
 		out = append(out, &p)
 	}
@@ -168,6 +178,57 @@ func profileWhere(f clientele.ProfileFilter) (string, []any) {
 			args = append(args, t)
 		}
 	}
+	if len(f.IDs) > 0 {
+		where, args = inList(where, args, "id", f.IDs, nil)
+	}
+	if len(f.EmailIn) > 0 {
+		where, args = inList(where, args, "email", f.EmailIn, clientele.NormalizeEmail)
+	}
+	if len(f.MobilePhoneIn) > 0 {
+		where, args = inList(where, args, "mobile_phone", f.MobilePhoneIn, nil)
+	}
+	if len(f.FirstNameIn) > 0 {
+		where, args = inList(where, args, "first_name_fold", f.FirstNameIn, strings.ToLower)
+	}
+	if len(f.LastNameIn) > 0 {
+		where, args = inList(where, args, "last_name_fold", f.LastNameIn, strings.ToLower)
+	}
+	for _, tc := range []struct {
+		col   string
+		conds []clientele.TimeCond
+	}{{"created_at", f.CreatedAt}, {"updated_at", f.UpdatedAt}} {
+		for _, c := range tc.conds {
+			var alts []string
+			for _, r := range c.Ranges {
+				var both []string
+				if r.From != nil {
+					both, args = append(both, tc.col+" >= ?"), append(args, micros(*r.From))
+				}
+				if r.Until != nil {
+					both, args = append(both, tc.col+" < ?"), append(args, micros(*r.Until))
+				}
+				if len(both) == 0 {
+					both = []string{"1"}
+				}
+				alts = append(alts, "("+strings.Join(both, " AND ")+")")
+			}
+			if len(alts) == 0 {
+				alts = []string{"0"}
+			}
+			where = append(where, "("+strings.Join(alts, " OR ")+")")
+		}
+	}
+	// Doc conditions (profilefilter.go): LIKE narrows the candidates, and
+	// ListProfiles checks them exactly. SQLite's LIKE ignores ASCII case,
+	// which FoldCase patterns need and the others tolerate. The doc is
+	// written as a BLOB, which LIKE never matches: hence the cast.
+	for _, p := range f.DocPatterns() {
+		var alts []string
+		for _, pat := range p.Any {
+			alts, args = append(alts, "CAST(data AS TEXT) LIKE ?"), append(args, pat)
+		}
+		where = append(where, "("+strings.Join(alts, " OR ")+")")
+	}
 	if f.Search != "" {
 		// instr, not LIKE: the needle's % and _ are plain characters.
 		needle := strings.ToLower(f.Search)
@@ -176,6 +237,17 @@ func profileWhere(f clientele.ProfileFilter) (string, []any) {
 		args = append(args, needle, needle, needle, needle)
 	}
 	return strings.Join(where, " AND "), args
+}
+
+// inList adds "col IN (…)" for vals, each mapped by norm when it is set.
+func inList(where []string, args []any, col string, vals []string, norm func(string) string) ([]string, []any) {
+	for _, v := range vals {
+		if norm != nil {
+			v = norm(v)
+		}
+		args = append(args, v)
+	}
+	return append(where, col+" IN ("+placeholders(len(vals))+")"), args
 }
 
 // profileOrder is the ORDER BY clause of sort. Unknown fields are ignored
@@ -224,11 +296,25 @@ func (s *Store) ListProfiles(ctx context.Context, f clientele.ProfileFilter) ([]
 		total int
 	)
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM profiles WHERE `+where, args...).Scan(&total); err != nil {
-			return fmt.Errorf("sqlite: count profiles: %w", err)
+		var ps []*clientele.Profile
+		var err error
+		if f.HasDocConds() {
+			// The doc conditions are checked in Go, so SQL can neither count
+			// nor page: read every candidate in order, keep the page.
+			page := f.NewDocPage()
+			var rows *sql.Rows
+			if rows, err = tx.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE `+where+
+				` ORDER BY `+profileOrder(f.Sort), args...); err == nil {
+				ps, err = scanRows(rows, page.Keep)
+				total = page.Matched
+			}
+		} else {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM profiles WHERE `+where, args...).Scan(&total); err != nil {
+				return fmt.Errorf("sqlite: count profiles: %w", err)
+			}
+			ps, err = scanProfiles(tx.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE `+where+
+				` ORDER BY `+profileOrder(f.Sort)+` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...))
 		}
-		ps, err := scanProfiles(tx.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE `+where+
-			` ORDER BY `+profileOrder(f.Sort)+` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...))
 		if err != nil {
 			return fmt.Errorf("sqlite: list profiles: %w", err)
 		}

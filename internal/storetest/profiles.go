@@ -301,7 +301,7 @@ func wantList(t *testing.T, s clientele.Store, f clientele.ProfileFilter, want [
 	ps, n, err := s.ListProfiles(t.Context(), f)
 	ok(t, err)
 	if got := ids(ps); !slices.Equal(got, want) || n != total {
-		t.Errorf("ListProfiles(%s) = [%s] total %d, want [%s] total %d", showFilter(f), joinIDs(got), n, joinIDs(want), total)
+		t.Fatalf("ListProfiles(%s) = [%s] total %d, want [%s] total %d", showFilter(f), joinIDs(got), n, joinIDs(want), total)
 	}
 	return ps
 }
@@ -422,4 +422,190 @@ func testProfileByIdentity(t *testing.T, s clientele.Store) {
 		_, err := s.ProfileByIdentity(t.Context(), k)
 		wantCode(t, err, clientele.ENOTFOUND)
 	}
+}
+
+// testListProfilesInLists: filter[id], and the [in] forms of the string
+// filters, any of the values, combined with the rest by AND.
+func testListProfilesInLists(t *testing.T, s clientele.Store) {
+	p := listSetup(t, s)
+	list := func(f clientele.ProfileFilter, want ...string) {
+		t.Helper()
+		wantList(t, s, f, want, len(want))
+	}
+	list(clientele.ProfileFilter{IDs: []string{p[3]}}, p[3])
+	list(clientele.ProfileFilter{IDs: []string{p[4], p[1], uuid.NewString()}}, p[1], p[4])
+	list(clientele.ProfileFilter{IDs: []string{uuid.NewString()}})
+	list(clientele.ProfileFilter{IDs: []string{"not-a-uuid"}})
+	list(clientele.ProfileFilter{IDs: []string{p[0], p[2]}, LastName: ptr("SMITH")}, p[0], p[2])
+	list(clientele.ProfileFilter{IDs: []string{p[0], p[3]}, LastName: ptr("SMITH")}, p[0])
+	list(clientele.ProfileFilter{EmailIn: []string{"CAROL@gamma.com", "alice@alpha.com", "x@y.z"}}, p[0], p[3])
+	list(clientele.ProfileFilter{FirstNameIn: []string{"BOB", "zed"}}, p[2], p[4])
+	list(clientele.ProfileFilter{LastNameIn: []string{"young", "jones"}}, p[1], p[3])
+	list(clientele.ProfileFilter{MobilePhoneIn: []string{"+61404222222", "+61404111111"}}, p[0], p[4])
+	list(clientele.ProfileFilter{MobilePhoneIn: []string{"+61404222222"}, FirstName: ptr("alice")})
+}
+
+// testListProfilesTimes: operator filters on created_at and updated_at.
+// listSetup creates its profiles at 10:30, 11:30, … 14:30 on t0's day.
+func testListProfilesTimes(t *testing.T, s clientele.Store) {
+	p := listSetup(t, s)
+	cond := func(op, v string) clientele.TimeCond {
+		t.Helper()
+		c, good := clientele.ParseTimeCond(op, v)
+		if !good {
+			t.Fatalf("ParseTimeCond(%s, %s) failed", op, v)
+		}
+		return c
+	}
+	created := func(want []string, cs ...clientele.TimeCond) {
+		t.Helper()
+		wantList(t, s, clientele.ProfileFilter{CreatedAt: cs}, want, len(want))
+	}
+	created(p, cond("eq", "2025-06-02"))
+	created(nil, cond("eq", "2025-06-01"))
+	created([]string{p[1]}, cond("eq", "2025-06-02 11:30:00"))
+	created([]string{p[1]}, cond("eq", "2025-06-02T11:30:00Z"))
+	created(nil, cond("eq", "2025-06-02 11:30:01"))
+	created([]string{p[2], p[3], p[4]}, cond("gt", "2025-06-02 11:30:00"))
+	created([]string{p[1], p[2], p[3], p[4]}, cond("gte", "2025-06-02 11:30:00"))
+	created([]string{p[0]}, cond("lt", "2025-06-02 11:30:00"))
+	created([]string{p[0], p[1]}, cond("lte", "2025-06-02 11:30:00"))
+	created(nil, cond("gt", "2025-06-02"))
+	created(p, cond("lte", "2025-06-02"))
+	created([]string{p[0], p[4]}, cond("in", "2025-06-02 10:30:00, 2025-06-02T14:30:00Z,2024-01-01"))
+	// Several conditions on one field all hold: a window.
+	created([]string{p[1], p[2]}, cond("gte", "2025-06-02 11:00:00"), cond("lt", "2025-06-02 13:00:00"))
+
+	run(t, s, clientele.MatchEmail, at(30*time.Hour), `{"email":"bob@beta.com","company":"Acme"}`)
+	wantList(t, s, clientele.ProfileFilter{UpdatedAt: []clientele.TimeCond{cond("gte", "2025-06-03")}}, []string{p[2]}, 1)
+	wantList(t, s, clientele.ProfileFilter{UpdatedAt: []clientele.TimeCond{cond("lt", "2025-06-03")},
+		CreatedAt: []clientele.TimeCond{cond("gt", "2025-06-02 10:30:00")}}, []string{p[1], p[3], p[4]}, 3)
+
+	for _, bad := range [][2]string{{"eq", "yesterday"}, {"gt", "2025-13-01"}, {"in", "2025-06-02,x"}, {"in", " , "}, {"like", "2025-06-02"}} {
+		if _, good := clientele.ParseTimeCond(bad[0], bad[1]); good {
+			t.Errorf("ParseTimeCond(%s, %q) accepted", bad[0], bad[1])
+		}
+	}
+}
+
+// testListProfilesTags: filter[tags.handle] finds profiles holding the tag,
+// ignoring case, whole tags only, whatever characters the tag holds.
+func testListProfilesTags(t *testing.T, s clientele.Store) {
+	var p []string
+	for i, tags := range []string{
+		`["VIP customer","gold"]`,
+		`["vip"]`,
+		`["50%_off","a\"b\\c","<b>&"]`,
+		`["Été","straße"]`,
+		`[]`,
+		`["gold","x"]`,
+	} {
+		item := fmt.Sprintf(`{"email":"t%d@x.com","tags":%s}`, i, tags)
+		_, items := run(t, s, clientele.MatchEmail, at(time.Duration(i+1)*time.Hour), item)
+		p = append(p, *items[0].EntityID)
+	}
+	// A profile whose other fields hold the tag's text is no match.
+	run(t, s, clientele.MatchEmail, at(7*time.Hour), `{"email":"decoy@x.com","company":"vip",
+		"custom_attributes":[{"namespace":"vip","handle":"gold","value":"gold"}]}`)
+	tags := func(f clientele.ProfileFilter, want ...string) {
+		t.Helper()
+		wantList(t, s, f, want, len(want))
+	}
+	tags(clientele.ProfileFilter{TagHandles: []string{"vip-customer"}}, p[0])
+	tags(clientele.ProfileFilter{TagHandles: []string{"VIP Customer"}}, p[0])
+	tags(clientele.ProfileFilter{TagHandles: []string{"vip"}}, p[1])
+	tags(clientele.ProfileFilter{TagHandles: []string{"GOLD"}}, p[0], p[5])
+	tags(clientele.ProfileFilter{TagHandles: []string{"vip", "x"}}, p[1], p[5])
+	tags(clientele.ProfileFilter{TagHandles: []string{"50%_off"}}, p[2])
+	tags(clientele.ProfileFilter{TagHandles: []string{"50%"}})
+	tags(clientele.ProfileFilter{TagHandles: []string{"50x_off"}})
+	tags(clientele.ProfileFilter{TagHandles: []string{`a"b\c`}}, p[2])
+	tags(clientele.ProfileFilter{TagHandles: []string{"<B>&"}}, p[2])
+	tags(clientele.ProfileFilter{TagHandles: []string{"ÉTÉ"}}, p[3])
+	tags(clientele.ProfileFilter{TagHandles: []string{"ete"}})
+	tags(clientele.ProfileFilter{TagHandles: []string{"STRAßE"}}, p[3])
+	tags(clientele.ProfileFilter{TagHandles: []string{"nope"}})
+	// With other filters, a sort and a page: the total counts every match.
+	gold := clientele.ProfileFilter{TagHandles: []string{"gold", "vip"}, Sort: []clientele.SortField{{Field: "created_at", Desc: true}}}
+	gold.Limit = 2
+	wantList(t, s, gold, []string{p[5], p[1]}, 3)
+	gold.Offset = 2
+	wantList(t, s, gold, []string{p[0]}, 3)
+	gold.Offset = 3
+	wantList(t, s, gold, nil, 3)
+	tags(clientele.ProfileFilter{TagHandles: []string{"gold"}, IDs: []string{p[5], p[1]}}, p[5])
+	tags(clientele.ProfileFilter{TagHandles: []string{"gold"}, Email: ptr("T0@X.COM")}, p[0])
+
+	// A listed profile is whole.
+	ps := wantList(t, s, clientele.ProfileFilter{TagHandles: []string{"vip"}}, []string{p[1]}, 1)
+	wantSameProfile(t, "listed by tag", ps[0], getProfile(t, s, p[1]))
+}
+
+// testListProfilesAttributes: find by custom attribute (spec §8.1).
+func testListProfilesAttributes(t *testing.T, s clientele.Store) {
+	var p []string
+	for i, attrs := range []string{
+		`{"namespace":"locale","handle":"language","value":"EN"},{"namespace":"loyalty","handle":"points","type":"integer","value":70}`,
+		`{"namespace":"locale","handle":"language","value":"en"},{"namespace":"loyalty","handle":"points","type":"integer","value":7}`,
+		`{"namespace":"locale","handle":"language","value":"FR"},{"namespace":"loyalty","handle":"points","type":"float","value":7.5}`,
+		`{"namespace":"prefs","handle":"vegan","type":"boolean","value":true},{"namespace":"prefs","handle":"since","value":"2021-03-04"}`,
+		`{"namespace":"prefs","handle":"vegan","type":"boolean","value":false},{"namespace":"prefs","handle":"since","value":"2019-12-31"},
+		 {"namespace":"prefs","handle":"blob","type":"json","value":{"a":[1,2],"b":"<x>"}}`,
+		`{"namespace":"Locale","handle":"language","value":"EN"},{"namespace":"prefs","handle":"note","value":"50% \"off\" été"}`,
+	} {
+		item := fmt.Sprintf(`{"email":"a%d@x.com","custom_attributes":[%s]}`, i, attrs)
+		_, items := run(t, s, clientele.MatchEmail, at(time.Duration(i+1)*time.Hour), item)
+		p = append(p, *items[0].EntityID)
+	}
+	a := func(ns, h, op string, vals ...string) clientele.AttributeCond {
+		return clientele.AttributeCond{Namespace: ns, Handle: h, Op: op, Values: vals}
+	}
+	find := func(want []string, cs ...clientele.AttributeCond) {
+		t.Helper()
+		wantList(t, s, clientele.ProfileFilter{Attributes: cs}, want, len(want))
+	}
+	// Strings are exact: case counts, and so does the namespace's.
+	find([]string{p[0]}, a("locale", "language", "eq", "EN"))
+	find([]string{p[1]}, a("locale", "language", "eq", "en"))
+	find(nil, a("locale", "language", "eq", "E"))
+	find([]string{p[5]}, a("Locale", "language", "eq", "EN"))
+	find([]string{p[0], p[2]}, a("locale", "language", "in", "EN", "FR", "DE"))
+	find([]string{p[5]}, a("prefs", "note", "eq", `50% "off" été`))
+	find(nil, a("prefs", "note", "eq", `50% "off" ete`))
+	// Numbers compare as numbers.
+	find([]string{p[1]}, a("loyalty", "points", "eq", "7"))
+	find([]string{p[1]}, a("loyalty", "points", "eq", "7.0"))
+	find([]string{p[0], p[2]}, a("loyalty", "points", "gt", "7"))
+	find([]string{p[0], p[1], p[2]}, a("loyalty", "points", "gte", "7"))
+	find([]string{p[1], p[2]}, a("loyalty", "points", "lt", "8"))
+	find([]string{p[1]}, a("loyalty", "points", "lte", "7"))
+	find([]string{p[0], p[2]}, a("loyalty", "points", "in", "70", "7.5"))
+	find(nil, a("loyalty", "points", "gt", "abc"))
+	// Strings order byte-wise: ISO dates.
+	find([]string{p[3]}, a("prefs", "since", "gte", "2020-01-01"))
+	find([]string{p[4]}, a("prefs", "since", "lt", "2020-01-01"))
+	// Booleans and JSON.
+	find([]string{p[3]}, a("prefs", "vegan", "eq", "true"))
+	find([]string{p[3]}, a("prefs", "vegan", "eq", "1"))
+	find([]string{p[4]}, a("prefs", "vegan", "eq", "false"))
+	find(nil, a("prefs", "vegan", "gt", "false"))
+	find([]string{p[4]}, a("prefs", "blob", "eq", `{"a": [1, 2], "b": "<x>"}`))
+	find(nil, a("prefs", "blob", "eq", `{"b":"<x>","a":[1,2]}`))
+	// Conditions combine by AND, on one attribute or several.
+	find([]string{p[0]}, a("locale", "language", "in", "EN", "FR"), a("loyalty", "points", "gt", "8"))
+	find([]string{p[2]}, a("loyalty", "points", "gt", "7"), a("loyalty", "points", "lt", "10"))
+	find(nil, a("locale", "language", "eq", "EN"), a("prefs", "vegan", "eq", "true"))
+	find(nil, a("nope", "language", "eq", "EN"))
+
+	// With a sort and a page the total counts every match.
+	f := clientele.ProfileFilter{Attributes: []clientele.AttributeCond{a("loyalty", "points", "gte", "0")},
+		Sort: []clientele.SortField{{Field: "created_at", Desc: true}}, Limit: 2}
+	wantList(t, s, f, []string{p[2], p[1]}, 3)
+	f.Offset = 2
+	ps := wantList(t, s, f, []string{p[0]}, 3)
+	wantSameProfile(t, "listed by attribute", ps[0], getProfile(t, s, p[0]))
+
+	// Doc conditions and column conditions together.
+	wantList(t, s, clientele.ProfileFilter{Attributes: []clientele.AttributeCond{a("loyalty", "points", "gte", "0")},
+		EmailIn: []string{"a1@x.com", "a2@x.com", "a3@x.com"}}, []string{p[1], p[2]}, 2)
 }

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/wire"
+)
+
+// regionID reads the integer path id; anything else names no region (404).
+func regionID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, clientele.Errorf(clientele.ENOTFOUND, "region id is not an id")
+	}
+	return id, nil
+}
+
+// listRegions answers GET /regions (spec §9.3): paginated, in id order,
+// with filter[handle] and filter[name], equalities that ignore case (§1.3).
+func (s *server) listRegions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	page, err := parsePage(q)
+	if err != nil {
+		return err
+	}
+	f := clientele.RegionFilter{
+		Handle: nonEmpty(q, "filter[handle]"),
+		Name:   nonEmpty(q, "filter[name]"),
+		Offset: page.offset(),
+		Limit:  page.Size,
+	}
+	regions, total, err := s.store.ListRegions(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	data := make([]wire.GlobalRegion, 0, len(regions))
+	for _, reg := range regions {
+		data = append(data, wire.RenderRegion(reg))
+	}
+	writeJSON(w, http.StatusOK, newPage(r, page, total, len(data), data))
+	return nil
+}
+
+// createRegion answers POST /regions (spec §9.3): 201 with the region;
+// is_default stays null unless sent.
+func (s *server) createRegion(w http.ResponseWriter, r *http.Request) error {
+	body, release, err := s.readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	defer release()
+	in, err := clientele.ParseRegionInput(body, true)
+	if err != nil {
+		return err
+	}
+	reg := in.NewRegion()
+	reg.CreatedAt = s.now().UTC()
+	reg.UpdatedAt = reg.CreatedAt
+	if reg, err = s.store.CreateRegion(r.Context(), reg); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, dataBody{wire.RenderRegion(reg)})
+	return nil
+}
+
+// getRegion answers GET /regions/{id}.
+func (s *server) getRegion(w http.ResponseWriter, r *http.Request) error {
+	id, err := regionID(r)
+	if err != nil {
+		return err
+	}
+	reg, err := s.store.Region(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, dataBody{wire.RenderRegion(reg)})
+	return nil
+}
+
+// updateRegion answers PUT /regions/{id} (spec §9.3): a partial update;
+// sent countries replace the linked set, matched by iso_2.
+func (s *server) updateRegion(w http.ResponseWriter, r *http.Request) error {
+	id, err := regionID(r)
+	if err != nil {
+		return err
+	}
+	body, release, err := s.readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	defer release()
+	reg, err := s.store.Region(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	in, err := clientele.ParseRegionInput(body, false)
+	if err != nil {
+		return err
+	}
+	in.Apply(&reg)
+	reg.UpdatedAt = s.now().UTC()
+	if reg, err = s.store.UpdateRegion(r.Context(), reg); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, dataBody{wire.RenderRegion(reg)})
+	return nil
+}
+
+// deleteRegion answers DELETE /regions/{id}: 204 with no body.
+func (s *server) deleteRegion(w http.ResponseWriter, r *http.Request) error {
+	id, err := regionID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteRegion(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
