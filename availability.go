@@ -57,13 +57,10 @@ func ValidateSyncRequest(body []byte) error {
 // EMALFORMED when it is not JSON, the JSON limits' EINVALID, and an empty
 // envelope (every field absent) when it is not an object.
 func decodeEnvelope(body []byte, env any) error {
-	if !json.Valid(body) {
-		return &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
-	}
-	if err := CheckJSONLimits(body); err != nil {
+	if err := checkBody(body); err != nil {
 		return err
 	}
-	if b := skipSpace(body, 0); b < len(body) && body[b] == '{' {
+	if isObject(body) {
 		_ = json.Unmarshal(body, env)
 	}
 	return nil

@@ -72,10 +72,14 @@ func DecodeProfileInput(b []byte) (*ProfileInput, error) {
 // IdentityInput is an element of identities[].
 type IdentityInput struct {
 	Obj
-	Handle     Str  `json:"handle"`
-	Identifier Str  `json:"identifier"`
-	IsActive   Bool `json:"is_active"`
-	IsPrimary  Bool `json:"is_primary"`
+	// ID, when not 0, names the profile's identity this input changes
+	// (PUT /profiles/{id}/identities/…): handle and identifier become
+	// optional and, when sent, rename it. Never read from JSON.
+	ID         int64 `json:"-"`
+	Handle     Str   `json:"handle"`
+	Identifier Str   `json:"identifier"`
+	IsActive   Bool  `json:"is_active"`
+	IsPrimary  Bool  `json:"is_primary"`
 }
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
@@ -139,20 +143,24 @@ func (x *LinkInput) UnmarshalJSON(b []byte) error {
 // AddressInput is an element of addresses[] (spec §4.7).
 type AddressInput struct {
 	Obj
-	AddressLine1 Str  `json:"address_line_1"`
-	AddressLine2 Str  `json:"address_line_2"`
-	AddressLine3 Str  `json:"address_line_3"`
-	Company      Str  `json:"company"`
-	City         Str  `json:"city"`
-	State        Str  `json:"state"`
-	Postcode     Str  `json:"postcode"`
-	Country      Str  `json:"country"`
-	Notes        Str  `json:"notes"`
-	ISO          Str  `json:"iso"`
-	ISOState     Str  `json:"iso_state"`
-	ExternalID   Str  `json:"external_id"`
-	IsDefault    Bool `json:"is_default"`
-	Meta         Raw  `json:"meta"`
+	// ID, when not 0, names the profile's address this input changes (PUT
+	// /profiles/{id}/addresses/{addressId}): the fields required of a new
+	// address become optional. Never read from JSON.
+	ID           int64 `json:"-"`
+	AddressLine1 Str   `json:"address_line_1"`
+	AddressLine2 Str   `json:"address_line_2"`
+	AddressLine3 Str   `json:"address_line_3"`
+	Company      Str   `json:"company"`
+	City         Str   `json:"city"`
+	State        Str   `json:"state"`
+	Postcode     Str   `json:"postcode"`
+	Country      Str   `json:"country"`
+	Notes        Str   `json:"notes"`
+	ISO          Str   `json:"iso"`
+	ISOState     Str   `json:"iso_state"`
+	ExternalID   Str   `json:"external_id"`
+	IsDefault    Bool  `json:"is_default"`
+	Meta         Raw   `json:"meta"`
 }
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.

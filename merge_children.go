@@ -27,12 +27,26 @@ func (m *merger) identities(l List[IdentityInput]) {
 		h, v = strings.TrimSpace(h), strings.TrimSpace(v)
 		i := -1
 		for j := range p.Identities {
-			if p.Identities[j].Handle == h && p.Identities[j].Identifier == v {
+			if x.ID != 0 && p.Identities[j].ID == x.ID ||
+				x.ID == 0 && p.Identities[j].Handle == h && p.Identities[j].Identifier == v {
 				i = j
 				break
 			}
 		}
-		if i < 0 {
+		switch {
+		case i < 0 && x.ID != 0:
+			continue // the identity it names is gone; the caller reports that
+		case x.ID != 0:
+			// A rename: the fields sent replace the identity's key.
+			next := p.Identities[i]
+			if x.Handle.Set {
+				next.Handle = h
+			}
+			if x.Identifier.Set {
+				next.Identifier = v
+			}
+			replaceChild(m, &p.Identities[i], next)
+		case i < 0:
 			p.Identities = append(p.Identities, Identity{
 				ProfileID: p.ID, Handle: h, Identifier: v, IsActive: true,
 				CreatedAt: m.now, UpdatedAt: m.now,
@@ -183,10 +197,13 @@ func (m *merger) addresses(l List[AddressInput]) {
 		ext, _ := optStr(x.ExternalID, nil)
 		i := -1
 		for j := range p.Addresses {
-			if ext != nil && eqPtr(p.Addresses[j].ExternalID, ext) {
+			if x.ID != 0 && p.Addresses[j].ID == x.ID || x.ID == 0 && ext != nil && eqPtr(p.Addresses[j].ExternalID, ext) {
 				i = j
 				break
 			}
+		}
+		if i < 0 && x.ID != 0 {
+			continue // the address it names is gone; the caller reports that
 		}
 		var next Address
 		if i >= 0 {

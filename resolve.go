@@ -155,10 +155,9 @@ func Resolve(matchCriteria string, c Chunk, lk *ChunkLookup, newID func() string
 			old = lk.Profiles[lk.ByIdentity[IdentityKey{matchCriteria, *r.MatchValue}]]
 		}
 
-		next, changed := Merge(old, in, c.Now)
-		if old == nil {
-			next.SetID(newID()) // also sets the new identities' ProfileID
-		}
+		// PlanChange is Merge plus the id and version rules, shared with the
+		// profile routes; with no Edit it cannot fail.
+		next, outcome, _ := PlanChange(old, ProfileChange{Input: in, Now: c.Now}, newID)
 		if errs, owner := conflicts(next, in, lk); errs != nil {
 			r.Outcome, r.Errors, r.ConflictProfileID = OutcomeFailed, errs, &owner
 			if old != nil {
@@ -169,19 +168,10 @@ func Resolve(matchCriteria string, c Chunk, lk *ChunkLookup, newID func() string
 		}
 		id := next.ID
 		r.ProfileID = &id
-		switch {
-		case old == nil:
-			next.Version = 1
-			r.Outcome, r.Event = OutcomeCreated, EventProfileCreated
-		case changed:
-			next.Version = old.Version + 1
-			r.Outcome, r.Event = OutcomeUpdated, EventProfileUpdated
-		default:
-			r.Outcome = OutcomeUnchanged
-		}
+		r.Outcome, r.Event = outcome, EventFor(outcome)
 		r.Version = next.Version
 		res.Items = append(res.Items, r)
-		if old != nil && !changed {
+		if outcome == OutcomeUnchanged {
 			continue
 		}
 		if old != nil {
@@ -251,6 +241,21 @@ func conflicts(p *Profile, in *ProfileInput, lk *ChunkLookup) (FieldErrors, stri
 		v, _ := id.Identifier.Value()
 		if owner, ok := lk.ByIdentity[IdentityKey{h, v}]; ok && owner != p.ID {
 			return FieldErrors{"identities." + strconv.Itoa(i) + ".identifier": {"The identifier has already been taken."}}, owner
+		}
+	}
+	// An identity that the input did not name but the profile holds: one
+	// an Edit renamed (PUT /profiles/{id}/identities/{handle}). Those the
+	// profile already held are its own, so in a batch this finds nothing.
+	taken := FieldErrors{"identifier": {"The identifier has already been taken."}}
+	for i, id := range p.Identities {
+		if owner, ok := lk.ByIdentity[IdentityKey{id.Handle, id.Identifier}]; ok && owner != p.ID {
+			return taken, owner
+		}
+		// A rename onto a key the profile itself holds.
+		for _, prev := range p.Identities[:i] {
+			if prev.Handle == id.Handle && prev.Identifier == id.Identifier {
+				return taken, p.ID
+			}
 		}
 	}
 	return nil, ""

@@ -20,8 +20,8 @@ func (v *validator) identities(l List[IdentityInput]) {
 		if !v.element(k, x.Obj) {
 			continue
 		}
-		v.reqStr(k+".handle", x.Handle, maxStr)
-		v.reqStr(k+".identifier", x.Identifier, maxStr)
+		v.reqStrUnless(x.ID != 0, k+".handle", x.Handle, maxStr)
+		v.reqStrUnless(x.ID != 0, k+".identifier", x.Identifier, maxStr)
 		v.bool(k+".is_active", x.IsActive)
 		v.bool(k+".is_primary", x.IsPrimary)
 	}
@@ -107,10 +107,10 @@ func (v *validator) addresses(l List[AddressInput]) {
 		if !v.element(k, x.Obj) {
 			continue
 		}
-		v.reqStr(k+".address_line_1", x.AddressLine1, maxStr)
-		v.reqStr(k+".city", x.City, maxStr)
-		v.reqStr(k+".postcode", x.Postcode, maxStr)
-		v.reqStr(k+".country", x.Country, maxStr)
+		v.reqStrUnless(x.ID != 0, k+".address_line_1", x.AddressLine1, maxStr)
+		v.reqStrUnless(x.ID != 0, k+".city", x.City, maxStr)
+		v.reqStrUnless(x.ID != 0, k+".postcode", x.Postcode, maxStr)
+		v.reqStrUnless(x.ID != 0, k+".country", x.Country, maxStr)
 		for _, f := range []struct {
 			key string
 			s   Str
@@ -256,4 +256,14 @@ func (v *validator) attributes(a AttributesInput) {
 	default:
 		v.fail("attributes.appearance", "must be an object or an array.")
 	}
+}
+
+// reqStrUnless is reqStr, except that when the child already exists
+// (partial, a PUT of one child) a field not sent keeps its value; one sent
+// must still be a non-blank string.
+func (v *validator) reqStrUnless(partial bool, key string, s Str, max int) {
+	if partial && !s.Set {
+		return
+	}
+	v.reqStr(key, s, max)
 }

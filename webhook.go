@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Event types beyond the profile ones of resolve.go: profile.deleted, for
-// the deletion routes to write once they exist, and the end of a batch
+// Event types beyond the profile ones of resolve.go: profile.deleted,
+// written by RemoveProfile and PurgeProfile, and the end of a batch
 // (spec §13 E7), written by the chunk transaction that ends it.
 const (
 	EventProfileDeleted = "profile.deleted"

@@ -73,6 +73,17 @@ var tests = []struct {
 	{"ListProfilesFoldsCase", testListProfilesFoldsCase},
 	{"ListProfilesSort", testListProfilesSort},
 	{"ListProfilesPaging", testListProfilesPaging},
+	{"ListProfilesInLists", testListProfilesInLists},
+	{"ListProfilesTimes", testListProfilesTimes},
+	{"ListProfilesTags", testListProfilesTags},
+	{"ListProfilesAttributes", testListProfilesAttributes},
+
+	{"ChangeProfile", testChangeProfile},
+	{"ChangeProfileRefusals", testChangeProfileRefusals},
+	{"ChangeProfileEdit", testChangeProfileEdit},
+	{"ChangeProfileConcurrent", testChangeProfileConcurrent},
+	{"RemoveProfile", testRemoveProfile},
+	{"PurgeProfile", testPurgeProfile},
 
 	{"WebhookCRUD", testWebhookCRUD},
 	{"WebhookUnique", testWebhookUnique},
@@ -89,6 +100,11 @@ var tests = []struct {
 	{"DeliveryHeldWhileInactive", testDeliveryHeldWhileInactive},
 	{"DeliveryLogAndRetry", testDeliveryLogAndRetry},
 	{"DeleteWebhookTakesDeliveries", testDeleteWebhookTakesDeliveries},
+
+	{"RegionCRUD", testRegionCRUD},
+	{"RegionHandleUnique", testRegionHandleUnique},
+	{"ListRegions", testListRegions},
+	{"RegionsByIDs", testRegionsByIDs},
 }
 
 // t0 is the suite's epoch. Every time a test passes is whole microseconds,

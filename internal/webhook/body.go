@@ -27,6 +27,16 @@ func renderProfileBody(p *clientele.Profile, now time.Time) ([]byte, error) {
 	return encode(out)
 }
 
+// renderDeletedBody renders a profile.deleted event's body: the id alone.
+// The profile is removed or purged by then, so there is no state to
+// render, and an erased customer's data must not go out again; the id is
+// what a subscriber needs to delete its own copy.
+func renderDeletedBody(profileID string) ([]byte, error) {
+	return encode(struct {
+		ID string `json:"id"`
+	}{profileID})
+}
+
 // renderBatchBody renders b as a batch event's body (spec §13 E7): the
 // Batch object without its items.
 func renderBatchBody(b clientele.Batch) ([]byte, error) {

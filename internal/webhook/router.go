@@ -166,7 +166,8 @@ type candidate struct {
 // condition, if any, passes on the body. A profile event renders the
 // profile as it is now (as a queued Laravel job reloads its model), so two
 // events of one profile in a page carry the same, latest, state; a profile
-// removed since is not reported. Bodies are rendered once per profile or
+// removed since is not reported. A profile.deleted event carries only the
+// profile's id (renderDeletedBody). Bodies are rendered once per profile or
 // batch, whatever the number of webhooks.
 func (r *Router) match(ctx context.Context, events []clientele.Event, hooks []clientele.Webhook,
 	now time.Time) ([]clientele.NewDelivery, error) {
@@ -192,6 +193,8 @@ func (r *Router) match(ctx context.Context, events []clientele.Event, hooks []cl
 			continue
 		}
 		switch {
+		case e.Type == clientele.EventProfileDeleted:
+			// Rendered below from the event alone.
 		case e.ProfileID != "":
 			profileIDs = append(profileIDs, e.ProfileID)
 		case e.BatchID != "":
@@ -235,7 +238,17 @@ func (r *Router) match(ctx context.Context, events []clientele.Event, hooks []cl
 			continue
 		}
 		key := "b:" + e.BatchID
-		if e.ProfileID != "" {
+		switch {
+		case e.Type == clientele.EventProfileDeleted:
+			key = "d:" + e.ProfileID
+			if bodies[key] == nil {
+				body, err := renderDeletedBody(e.ProfileID)
+				if err != nil {
+					return nil, fmt.Errorf("webhook: render deletion of %s: %w", e.ProfileID, err)
+				}
+				bodies[key] = &rendered{body: body}
+			}
+		case e.ProfileID != "":
 			key = "p:" + e.ProfileID
 		}
 		body := bodies[key]

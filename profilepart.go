@@ -1,0 +1,53 @@
+package clientele
+
+import "strings"
+
+// Finding, after a write, the child that a sub-resource body wrote: by the
+// same keys the merge rules (merge_children.go) upsert by, so the route
+// answers with exactly the child the merge touched.
+
+// WrittenIdentity is the identity of p that in (a ParsePartRequest of
+// PartIdentity) wrote: the targeted one, else the one with its pair.
+func WrittenIdentity(p *Profile, in *ProfileInput) (Identity, bool) {
+	x := in.Identities.V[0]
+	h, _ := x.Handle.Value()
+	v, _ := x.Identifier.Value()
+	h, v = strings.TrimSpace(h), strings.TrimSpace(v)
+	for _, id := range p.Identities {
+		if x.ID != 0 && id.ID == x.ID || x.ID == 0 && id.Handle == h && id.Identifier == v {
+			return id, true
+		}
+	}
+	return Identity{}, false
+}
+
+// WrittenDate is the date of p that in (PartDate) upserted: the one with
+// its (handle, relationship).
+func WrittenDate(p *Profile, in *ProfileInput) (DateAttribute, bool) {
+	x := in.DatesAttributes.V[0]
+	h, _ := optStr(x.Handle, nil)
+	r, _ := optStr(x.Relationship, nil)
+	for _, d := range p.Dates {
+		if eqPtr(d.Handle, h) && eqPtr(d.Relationship, r) {
+			return d, true
+		}
+	}
+	return DateAttribute{}, false
+}
+
+// WrittenAddress is the address of p that in (PartAddress) wrote: the
+// targeted one, else the one with its external_id, else the newest (a new
+// address is appended).
+func WrittenAddress(p *Profile, in *ProfileInput) (Address, bool) {
+	x := in.Addresses.V[0]
+	ext, _ := optStr(x.ExternalID, nil)
+	for _, a := range p.Addresses {
+		if x.ID != 0 && a.ID == x.ID || x.ID == 0 && ext != nil && eqPtr(a.ExternalID, ext) {
+			return a, true
+		}
+	}
+	if x.ID == 0 && ext == nil && len(p.Addresses) > 0 {
+		return p.Addresses[len(p.Addresses)-1], true
+	}
+	return Address{}, false
+}
