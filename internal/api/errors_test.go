@@ -128,8 +128,8 @@ func TestMethodNotAllowed(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct{ method, path string }{
 		{"DELETE", "/api/health"},
-		{"PUT", "/api/v3/profiles/batch"},
-		{"POST", "/api/v3/profiles"},
+		{"PATCH", "/api/v3/profiles/batch"},
+		{"PATCH", "/api/v3/profiles"},
 		{"PUT", "/api/v3/batches/92975ecb-5264-4d31-9f2b-789fa01f4555"},
 		{"DELETE", "/api/v3/profiles"},
 	} {

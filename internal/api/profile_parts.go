@@ -11,7 +11,8 @@ import (
 
 // The read routes of a profile's parts (spec §7.1, §8, §9.1, §9.2) answer
 // with pieces of the very Profile object GET /profiles/{id} renders, so a
-// part reads the same from either place. Writes come with issue 4.
+// part reads the same from either place. The writes are in
+// profile_part_writes.go.
 
 // profileParts loads the live profile the path names and renders it.
 func (s *server) profileParts(r *http.Request) (*clientele.Profile, wire.Profile, error) {
@@ -42,7 +43,19 @@ func (s *server) getIdentityByHandle(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	handle, best := r.PathValue("handle"), -1
+	best := newestIdentity(p, r.PathValue("handle"))
+	if best < 0 {
+		return notFound("identity")
+	}
+	writeJSON(w, http.StatusOK, dataBody{out.Identities[best]})
+	return nil
+}
+
+// newestIdentity is the index of p's most recently created identity with
+// this handle (the larger id on a tie), -1 if none: the one the
+// /identities/{handle} routes act on.
+func newestIdentity(p *clientele.Profile, handle string) int {
+	best := -1
 	for i, id := range p.Identities {
 		if id.Handle != handle {
 			continue
@@ -52,11 +65,7 @@ func (s *server) getIdentityByHandle(w http.ResponseWriter, r *http.Request) err
 			best = i
 		}
 	}
-	if best < 0 {
-		return notFound("identity")
-	}
-	writeJSON(w, http.StatusOK, dataBody{out.Identities[best]})
-	return nil
+	return best
 }
 
 // getIdentityByID answers GET /profiles/{id}/identities/id/{identityId};

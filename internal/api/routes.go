@@ -82,6 +82,7 @@ const (
 	scopeReadProfiles   = "read-profiles"
 	scopeCreateProfiles = "create-profiles"
 	scopeUpdateProfiles = "update-profiles"
+	scopeDeleteProfiles = "delete-profiles"
 	scopeReadImports    = "read-imports"
 	scopeReadIdentities = "read-identities"
 
@@ -89,6 +90,11 @@ const (
 	scopeCreateWebhooks = "create-webhooks"
 	scopeUpdateWebhooks = "update-webhooks"
 	scopeDeleteWebhooks = "delete-webhooks"
+
+	scopeReadRegion   = "read-region"
+	scopeCreateRegion = "create-region"
+	scopeUpdateRegion = "update-region"
+	scopeDeleteRegion = "delete-region"
 )
 
 // routes is the route table: every endpoint, its scopes and its handler.
@@ -107,6 +113,8 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/api/v3/identities", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.listAllIdentities},
 		{method: "GET", pattern: "/api/v3/identities/search-profile/{identifier}", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.searchProfilesByIdentifier},
 		{method: "GET", pattern: "/api/v3/profiles", scopes: []string{scopeReadProfiles}, handle: s.listProfiles},
+		// Literal, so that it is not read as /profiles/{id}/... (spec §1, §8.1).
+		{method: "GET", pattern: "/api/v3/profiles/attributes/custom", scopes: []string{scopeReadProfiles}, handle: s.findProfilesByAttributes},
 		{method: "POST", pattern: "/api/v3/profiles/search-id", scopes: []string{scopeReadProfiles}, handle: s.searchProfileID},
 		{method: "POST", pattern: "/api/v3/profiles/availability", scopes: []string{scopeReadProfiles}, handle: s.availability},
 		{method: "POST", pattern: "/api/v3/profiles/sync", scopes: []string{scopeUpdateProfiles}, handle: s.syncProfiles},
@@ -122,6 +130,32 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/api/v3/profiles/{id}/addresses", scopes: []string{scopeReadProfiles}, handle: s.listAddresses},
 		{method: "GET", pattern: "/api/v3/profiles/{id}/addresses/{addressId}", scopes: []string{scopeReadProfiles}, handle: s.getAddress},
 		{method: "GET", pattern: "/api/v3/profiles/{id}/regions", scopes: []string{scopeReadProfiles}, handle: s.listProfileRegions},
+
+		// Writes (profile_writes.go, profile_part_writes.go).
+		{method: "POST", pattern: "/api/v3/profiles", scopes: []string{scopeCreateProfiles}, handle: s.createProfile},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}", scopes: []string{scopeUpdateProfiles}, handle: s.updateProfile},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/update-type", scopes: []string{scopeUpdateProfiles}, handle: s.updateProfileType},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}", scopes: []string{scopeDeleteProfiles}, handle: s.deleteProfile},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}/purge", scopes: []string{scopeDeleteProfiles}, handle: s.purgeProfile},
+		{method: "POST", pattern: "/api/v3/profiles/{id}/purge", scopes: []string{scopeDeleteProfiles}, handle: s.purgeProfile},
+		{method: "POST", pattern: "/api/v3/profiles/{id}/identities", scopes: []string{scopeUpdateProfiles}, handle: s.createIdentity},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/identities/{handle}", scopes: []string{scopeUpdateProfiles}, handle: s.updateIdentity},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}/identities/{handle}", scopes: []string{scopeUpdateProfiles}, handle: s.deleteIdentity},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/identities/id/{identityId}", scopes: []string{scopeUpdateProfiles}, handle: s.updateIdentity},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}/identities/id/{identityId}", scopes: []string{scopeUpdateProfiles}, handle: s.deleteIdentity},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/attributes/custom/{attribute}", scopes: []string{scopeUpdateProfiles}, handle: s.putCustomAttribute},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}/attributes/custom/{attribute}", scopes: []string{scopeUpdateProfiles}, handle: s.deleteCustomAttribute},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/attributes/dates", scopes: []string{scopeUpdateProfiles}, handle: s.putDate},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}/attributes/dates/{dateId}", scopes: []string{scopeUpdateProfiles}, handle: s.deleteDate},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/attributes/comms", scopes: []string{scopeUpdateProfiles}, handle: s.putComms},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/comms", scopes: []string{scopeUpdateProfiles}, handle: s.putComms},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/attributes/appearance", scopes: []string{scopeUpdateProfiles}, handle: s.putAppearance},
+		{method: "POST", pattern: "/api/v3/profiles/{id}/addresses", scopes: []string{scopeUpdateProfiles}, handle: s.createAddress},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/addresses/{addressId}", scopes: []string{scopeUpdateProfiles}, handle: s.updateAddress},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}/addresses/{addressId}", scopes: []string{scopeUpdateProfiles}, handle: s.deleteAddress},
+		{method: "POST", pattern: "/api/v3/profiles/{id}/regions", scopes: []string{scopeUpdateProfiles}, handle: s.linkRegion},
+		{method: "PUT", pattern: "/api/v3/profiles/{id}/regions/{regionId}", scopes: []string{scopeUpdateProfiles}, handle: s.updateRegionLink},
+		{method: "DELETE", pattern: "/api/v3/profiles/{id}/regions/{regionId}", scopes: []string{scopeUpdateProfiles}, handle: s.unlinkRegion},
 
 		// Any valid token manages its own user's tokens (spec §3).
 		{method: "GET", pattern: "/api/v3/auth/verify", handle: s.verifyToken},
@@ -139,6 +173,12 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/api/v3/webhooks/{id}/deliveries", scopes: []string{scopeReadWebhooks}, handle: s.listDeliveries},
 		{method: "GET", pattern: "/api/v3/webhooks/{id}/deliveries/{deliveryId}", scopes: []string{scopeReadWebhooks}, handle: s.getDelivery},
 		{method: "POST", pattern: "/api/v3/webhooks/{id}/deliveries/{deliveryId}/retry", scopes: []string{scopeUpdateWebhooks}, handle: s.retryDelivery},
+
+		{method: "GET", pattern: "/api/v3/regions", scopes: []string{scopeReadRegion}, handle: s.listRegions},
+		{method: "POST", pattern: "/api/v3/regions", scopes: []string{scopeCreateRegion}, handle: s.createRegion},
+		{method: "GET", pattern: "/api/v3/regions/{id}", scopes: []string{scopeReadRegion}, handle: s.getRegion},
+		{method: "PUT", pattern: "/api/v3/regions/{id}", scopes: []string{scopeUpdateRegion}, handle: s.updateRegion},
+		{method: "DELETE", pattern: "/api/v3/regions/{id}", scopes: []string{scopeDeleteRegion}, handle: s.deleteRegion},
 	}
 }
 

@@ -232,7 +232,7 @@ func RenderProfile(p *clientele.Profile, now time.Time) Profile {
 		ns[ca.Handle] = rawOrNull(ca.Value)
 	}
 	for i := range p.Addresses {
-		out.Addresses = append(out.Addresses, renderAddress(p.ID, &p.Addresses[i]))
+		out.Addresses = append(out.Addresses, RenderAddress(p.ID, &p.Addresses[i]))
 	}
 	for _, pr := range p.Regions {
 		out.Regions = append(out.Regions, Region{
@@ -249,7 +249,7 @@ func RenderProfile(p *clientele.Profile, now time.Time) Profile {
 		Dates:      make([]Date, 0, len(p.Dates)),
 	}
 	for _, d := range p.Dates {
-		out.Attributes.Dates = append(out.Attributes.Dates, renderDate(p.ID, d))
+		out.Attributes.Dates = append(out.Attributes.Dates, RenderDate(p.ID, d))
 	}
 	return out
 }
@@ -276,7 +276,8 @@ func firstActiveRegion(rs []Region) *Region {
 	return nil
 }
 
-func renderAddress(profileID string, a *clientele.Address) Address {
+// RenderAddress turns a stored address into its wire object (spec §4.7).
+func RenderAddress(profileID string, a *clientele.Address) Address {
 	return Address{
 		ID: a.ID, ProfileID: profileID, AddressLine1: a.AddressLine1,
 		AddressLine2: a.AddressLine2, AddressLine3: a.AddressLine3, Company: a.Company,
@@ -287,7 +288,8 @@ func renderAddress(profileID string, a *clientele.Address) Address {
 	}
 }
 
-func renderDate(profileID string, d clientele.DateAttribute) Date {
+// RenderDate turns a stored date into its wire object (spec §4.4).
+func RenderDate(profileID string, d clientele.DateAttribute) Date {
 	links := d.Links
 	if links == nil {
 		links = []clientele.DateLink{}

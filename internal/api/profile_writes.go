@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/wire"
+)
+
+// The profile write routes (spec §5.2, §5.4–§5.7). Every write goes through
+// Store.ChangeProfile, which applies the batch path's Merge, conflict rule
+// and versioning, and writes the outbox event with the token's name as
+// its origin.
+
+// createProfile answers POST /profiles (spec §5.2): 201 with the profile.
+func (s *server) createProfile(w http.ResponseWriter, r *http.Request) error {
+	body, release, err := s.readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	defer release()
+	in, err := clientele.ParseProfileRequest(body, clientele.ModeCreate, s.region)
+	if err != nil {
+		return err
+	}
+	res, err := s.store.ChangeProfile(r.Context(), clientele.ProfileChange{Input: in, Origin: originOf(r), Now: s.now()})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, dataBody{wire.RenderProfile(&res.Profile, s.now())})
+	return nil
+}
+
+// updateProfile answers PUT /profiles/{id} (spec §5.4): a partial update
+// with the collection semantics of §4.1.
+func (s *server) updateProfile(w http.ResponseWriter, r *http.Request) error {
+	id, ok := profileID(r.PathValue("id"))
+	if !ok {
+		return notFound("profile")
+	}
+	body, release, err := s.readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	defer release()
+	in, err := clientele.ParseProfileRequest(body, clientele.ModeUpdate, s.region)
+	if err != nil {
+		return err
+	}
+	return s.changeAndRender(w, r, clientele.ProfileChange{ID: id, Input: in})
+}
+
+// updateProfileType answers PUT /profiles/{id}/update-type (spec §5.7):
+// profile_type is required and is the only field read.
+func (s *server) updateProfileType(w http.ResponseWriter, r *http.Request) error {
+	id, ok := profileID(r.PathValue("id"))
+	if !ok {
+		return notFound("profile")
+	}
+	body, release, err := s.readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	defer release()
+	in, err := clientele.ParseProfileTypeRequest(body)
+	if err != nil {
+		return err
+	}
+	return s.changeAndRender(w, r, clientele.ProfileChange{ID: id, Input: in})
+}
+
+// changeAndRender applies ch (with the request's origin and time) and
+// answers 200 with the profile.
+func (s *server) changeAndRender(w http.ResponseWriter, r *http.Request, ch clientele.ProfileChange) error {
+	ch.Origin, ch.Now = originOf(r), s.now()
+	res, err := s.store.ChangeProfile(r.Context(), ch)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(&res.Profile, s.now())})
+	return nil
+}
+
+// deleteProfile answers DELETE /profiles/{id} (spec §5.5): 204, and the
+// profile is gone from every read; a second DELETE is a 404.
+func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) error {
+	id, ok := profileID(r.PathValue("id"))
+	if !ok {
+		return notFound("profile")
+	}
+	if err := s.store.RemoveProfile(r.Context(), id, originOf(r), s.now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// purgeProfile answers DELETE and POST /profiles/{id}/purge (spec §5.6):
+// 204, and the profile, removed or not, is erased.
+func (s *server) purgeProfile(w http.ResponseWriter, r *http.Request) error {
+	id, ok := profileID(r.PathValue("id"))
+	if !ok {
+		return notFound("profile")
+	}
+	if err := s.store.PurgeProfile(r.Context(), id, originOf(r), s.now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
