@@ -66,27 +66,19 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 		}
 	}
 	keys := clientele.Keys(c)
-	for attempt := 1; ; attempt++ {
-		cursor, stats, err := s.applyOnce(ctx, l, c, keys, ttl, attempt)
-		if err == nil {
-			s.analyzer.note(stats)
-			return cursor, nil
-		}
-		if !retryable(err) {
-			return 0, err
-		}
-		if attempt == maxAttempts {
-			return 0, fmt.Errorf("postgres: apply chunk: gave up after %d attempts: %w", attempt, err)
-		}
-		s.retries.Add(1)
-		// Full jitter, so that chunks that collided do not collide again.
-		backoff := time.Duration(rand.Int64N(int64(min(2*time.Millisecond<<attempt, 250*time.Millisecond))))
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("postgres: apply chunk: %w", ctx.Err())
-		case <-time.After(backoff):
-		}
+	var (
+		cursor int
+		stats  writeStats
+	)
+	err := s.withRetries(ctx, func(attempt int) (err error) {
+		cursor, stats, err = s.applyOnce(ctx, l, c, keys, ttl, attempt)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres: apply chunk: %w", err)
 	}
+	s.analyzer.note(stats)
+	return cursor, nil
 }
 
 // retryable reports whether a new attempt of the chunk may succeed: a
@@ -109,6 +101,29 @@ func retryable(err error) bool {
 		return e.TableName == "profiles" || e.TableName == "identities"
 	}
 	return false
+}
+
+// withRetries runs fn (given its attempt number, from 1) until it
+// succeeds, fails for good, or has failed maxAttempts times with errors a
+// new attempt can cure (retryable).
+func (s *Store) withRetries(ctx context.Context, fn func(attempt int) error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn(attempt)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return fmt.Errorf("postgres: gave up after %d attempts: %w", attempt, err)
+		}
+		s.retries.Add(1)
+		// Full jitter, so that writers that collided do not collide again.
+		backoff := time.Duration(rand.Int64N(int64(min(2*time.Millisecond<<attempt, 250*time.Millisecond))))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("postgres: %w", ctx.Err())
+		case <-time.After(backoff):
+		}
+	}
 }
 
 // applyOnce is one attempt at the chunk: one transaction.
@@ -227,17 +242,7 @@ func lookup(ctx context.Context, tx pgx.Tx, keys clientele.ChunkKeys) (*clientel
 		return nil, nil, err
 	}
 	for _, p := range owners {
-		st := &storedProfile{version: p.Version, identities: make(map[int64]clientele.Identity, len(p.Identities))}
-		if p.Email != nil {
-			st.email = *p.Email
-		}
-		if p.MobilePhone != nil {
-			st.mobile = *p.MobilePhone
-		}
-		for _, id := range p.Identities {
-			st.identities[id.ID] = id
-		}
-		stored[p.ID] = st
+		stored[p.ID] = snapshot(p)
 		lk.Add(p)
 	}
 	return lk, stored, nil

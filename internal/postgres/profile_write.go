@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/clientele/clientele"
@@ -24,7 +23,7 @@ import (
 // ChangeProfile implements clientele.Store.
 func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (clientele.ProfileChanged, error) {
 	var out clientele.ProfileChanged
-	err := s.withRetries(ctx, func() error {
+	err := s.withRetries(ctx, func(int) error {
 		return s.inTx(ctx, func(tx pgx.Tx) error {
 			var old *clientele.Profile
 			if ch.ID != "" {
@@ -94,28 +93,6 @@ func snapshot(p *clientele.Profile) *storedProfile {
 		st.identities[id.ID] = id
 	}
 	return st
-}
-
-// withRetries runs fn until it succeeds, fails for good, or has failed
-// maxAttempts times with errors a new attempt can cure (retryable).
-func (s *Store) withRetries(ctx context.Context, fn func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil || !retryable(err) {
-			return err
-		}
-		if attempt == maxAttempts {
-			return fmt.Errorf("postgres: gave up after %d attempts: %w", attempt, err)
-		}
-		s.retries.Add(1)
-		// Full jitter, so that writers that collided do not collide again.
-		backoff := time.Duration(rand.Int64N(int64(min(2*time.Millisecond<<attempt, 250*time.Millisecond))))
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("postgres: %w", ctx.Err())
-		case <-time.After(backoff):
-		}
-	}
 }
 
 // RemoveProfile implements clientele.Store. The row stays (marked removed,

@@ -201,18 +201,7 @@ func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[
 	lk := clientele.NewChunkLookup()
 	stored := make(map[string]*storedProfile, len(owners))
 	for _, p := range owners {
-		st := &storedProfile{version: p.Version, firstName: p.FirstName, lastName: p.LastName,
-			profileType: p.ProfileType, identities: make(map[int64]clientele.Identity, len(p.Identities))}
-		if p.Email != nil {
-			st.email = *p.Email
-		}
-		if p.MobilePhone != nil {
-			st.mobile = *p.MobilePhone
-		}
-		for _, id := range p.Identities {
-			st.identities[id.ID] = id
-		}
-		stored[p.ID] = st
+		stored[p.ID] = snapshot(p)
 		lk.Add(p)
 	}
 	return lk, stored, nil
