@@ -3,6 +3,7 @@ package clientele
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,7 +11,7 @@ import (
 
 // This file holds the parts of ProfileFilter (store.go) that are more than
 // a column comparison: time ranges, and the conditions on what a profile
-// keeps in its doc (tags, custom attributes), with the one definition of
+// keeps in its doc (tags, custom attributes, region links), with the one definition of
 // how they match that both stores apply.
 //
 // Tags and custom attributes live only in the profile doc (profiledoc.go),
@@ -275,7 +276,7 @@ func compareNumbers(a, b string) (int, bool) {
 // HasDocConds reports whether f has conditions on the profile doc, which a
 // store checks with MatchDoc after decoding (see the top of this file).
 func (f *ProfileFilter) HasDocConds() bool {
-	return len(f.TagHandles) > 0 || len(f.Attributes) > 0
+	return len(f.TagHandles) > 0 || len(f.Attributes) > 0 || len(f.RegionIDs) > 0
 }
 
 // MatchDoc reports whether p satisfies f's doc conditions: one of its tags
@@ -296,6 +297,11 @@ func (f *ProfileFilter) MatchDoc(p *Profile) bool {
 		if !found {
 			return false
 		}
+	}
+	if len(f.RegionIDs) > 0 && !slices.ContainsFunc(p.Regions, func(r ProfileRegion) bool {
+		return slices.Contains(f.RegionIDs, r.RegionID)
+	}) {
+		return false
 	}
 	for _, c := range f.Attributes {
 		found := false
@@ -356,6 +362,15 @@ func (f *ProfileFilter) DocPatterns() []DocPattern {
 			if withValue != nil {
 				p.Any = withValue
 			}
+		}
+		out = append(out, p)
+	}
+	if len(f.RegionIDs) > 0 {
+		// A link's region_id is written as a plain integer; the pattern
+		// for 5 also lets 50 through, which MatchDoc then turns away.
+		p := DocPattern{}
+		for _, id := range f.RegionIDs {
+			p.Any = append(p.Any, `%"region_id":`+strconv.FormatInt(id, 10)+`%`)
 		}
 		out = append(out, p)
 	}

@@ -61,7 +61,8 @@ func TestDocPatternsMatchDocs(t *testing.T) {
 			{"namespace":"loyalty","handle":"points","type":"integer","value":"70"},
 			{"namespace":"prefs","handle":"vegan","type":"boolean","value":"1"},
 			{"namespace":"prefs","handle":"blob","type":"json","value":{"a":[1, 2],"b":"<x>"}},
-			{"namespace":"prefs","handle":"list","type":"array","value":["x"]}]}`)
+			{"namespace":"prefs","handle":"list","type":"array","value":["x"]}],
+		"regions":[{"region_id":50,"country":"AU"},{"region_id":7}]}`)
 	a := func(ns, h, op string, vals ...string) ProfileFilter {
 		return ProfileFilter{Attributes: []AttributeCond{{Namespace: ns, Handle: h, Op: op, Values: vals}}}
 	}
@@ -82,6 +83,8 @@ func TestDocPatternsMatchDocs(t *testing.T) {
 		a("prefs", "vegan", OpEq, "1"),
 		a("prefs", "blob", OpEq, `{"a": [1,2], "b": "<x>"}`),
 		a("prefs", "list", OpEq, `[ "x" ]`),
+		{RegionIDs: []int64{7}},
+		{RegionIDs: []int64{3, 50}},
 	} {
 		if !f.MatchDoc(p) {
 			t.Errorf("MatchDoc(%+v) = false, want true", f)
@@ -106,6 +109,7 @@ func TestDocPatternsMatchDocs(t *testing.T) {
 		a("language", "locale", OpEq, "EN"),
 		a("locale", "language", OpEq, "DE"),
 		a("locale", "language", OpIn, "DE", "FR"),
+		{RegionIDs: []int64{8}},
 	} {
 		narrowed := false
 		for _, dp := range f.DocPatterns() {
@@ -131,6 +135,12 @@ func TestMatchDocIsExact(t *testing.T) {
 	}
 	if f.MatchDoc(p) {
 		t.Error("MatchDoc accepts a profile without the tag")
+	}
+	// Region 5's pattern lets a link to 50 through; MatchDoc does not.
+	p, doc = docOf(t, `{"email":"a@x.com","regions":[{"region_id":50}]}`)
+	f = ProfileFilter{RegionIDs: []int64{5}}
+	if dp := f.DocPatterns(); len(dp) != 1 || !like(doc, dp[0].Any[0], false) || f.MatchDoc(p) {
+		t.Errorf("region 5 against a link to 50: patterns %+v, MatchDoc %v", dp, f.MatchDoc(p))
 	}
 }
 

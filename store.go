@@ -149,10 +149,12 @@ type ProfileFilter struct {
 	TagHandles []string
 	// Attributes: every condition holds (find by custom attribute).
 	Attributes []AttributeCond
-	Search     string // substring of first/last name, email or mobile, ignoring case
-	Sort       []SortField
-	Offset     int
-	Limit      int
+	// RegionIDs: the profile links one of these global regions.
+	RegionIDs []int64
+	Search    string // substring of first/last name, email or mobile, ignoring case
+	Sort      []SortField
+	Offset    int
+	Limit     int
 }
 
 // SortField is one key of a sort; Field is one of ProfileSortFields.

@@ -270,6 +270,17 @@ func TestProfileRegionWrites(t *testing.T) {
 	if got := e.send("GET", base, "", http.StatusOK)["data"].([]any); len(got) != 0 {
 		t.Errorf("regions left: %v", got)
 	}
+
+	// Deleting a global region drops its links (spec §9.3), and only its.
+	other := e.send("POST", "/api/v3/regions", `{"name": "South", "handle": "south"}`, http.StatusCreated)["data"].(map[string]any)
+	e.send("POST", base, fmt.Sprintf(`{"region_id": %v}`, rid), http.StatusOK)
+	e.send("POST", base, fmt.Sprintf(`{"region_id": %v}`, other["id"]), http.StatusOK)
+	e.send("DELETE", fmt.Sprintf("/api/v3/regions/%v", rid), "", http.StatusNoContent)
+	got := e.send("GET", base, "", http.StatusOK)["data"].([]any)
+	if len(got) != 1 || got[0].(map[string]any)["id"] != other["id"] {
+		t.Errorf("links after the region's deletion: %v", got)
+	}
+	expect(t, e.do("DELETE", fmt.Sprintf("/api/v3/regions/%v", rid), e.admin, nil), 404, "")
 }
 
 // Writes to one profile from many concurrent requests lose nothing: each

@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/clientele/clientele"
 	"github.com/clientele/clientele/internal/wire"
@@ -114,9 +116,46 @@ func (s *server) deleteRegion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := s.store.Region(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.unlinkRegionEverywhere(r, id); err != nil {
+		return err
+	}
 	if err := s.store.DeleteRegion(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// unlinkRegionEverywhere drops every profile's link to region id (spec
+// §9.3: deleting a region drops its links), each a profile change with its
+// version and profile.updated event. It runs before the region goes, so a
+// DELETE cut short leaves the region in place and its retry finishes the
+// work; a link made while it runs can outlive the region, and then shows
+// as a link to a region that no longer exists.
+func (s *server) unlinkRegionEverywhere(r *http.Request, id int64) error {
+	unlink := func(p *clientele.Profile, _ time.Time) (bool, error) {
+		n := len(p.Regions)
+		p.Regions = slices.DeleteFunc(p.Regions, func(x clientele.ProfileRegion) bool { return x.RegionID == id })
+		return len(p.Regions) != n, nil
+	}
+	for {
+		// Each pass unlinks what it finds, so the next starts at the top.
+		ps, _, err := s.store.ListProfiles(r.Context(), clientele.ProfileFilter{RegionIDs: []int64{id}, Limit: 100})
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		for _, p := range ps {
+			_, err := s.store.ChangeProfile(r.Context(), clientele.ProfileChange{ID: p.ID, Edit: unlink,
+				Origin: originOf(r), Now: s.now()})
+			if err != nil && clientele.ErrorCode(err) != clientele.ENOTFOUND { // removed meanwhile
+				return err
+			}
+		}
+	}
 }

@@ -312,12 +312,8 @@ func (s *Store) UpdateRegion(ctx context.Context, r clientele.Region) (clientele
 // DeleteRegion implements clientele.Store. Its country links go with it
 // (ON DELETE CASCADE).
 //
-// TODO(profile regions): spec §9.3 DECISION says deleting a region also
-// drops its profile links, which live inside the profile docs
-// (Profile.Regions). That removal belongs to the single-profile write path
-// (a rewrite of each linked profile's doc, with its version and a
-// profile.updated event) and is to be wired here once that path exists;
-// until then a deleted region's links stay on the profiles.
+// Profiles' links to it live in their docs; the API drops them first, as
+// profile changes (internal/api, unlinkRegionEverywhere).
 func (s *Store) DeleteRegion(ctx context.Context, id int64) error {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
