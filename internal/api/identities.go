@@ -65,10 +65,17 @@ func (s *server) renderOwners(r *http.Request, ids []clientele.Identity) (map[st
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*wire.Profile, len(ps))
+	ptrs := make([]*clientele.Profile, len(ps))
 	for i := range ps {
-		p := wire.RenderProfile(&ps[i], s.now())
-		out[ps[i].ID] = &p
+		ptrs[i] = &ps[i]
+	}
+	rendered, err := s.renderProfiles(r.Context(), ptrs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*wire.Profile, len(ps))
+	for i := range rendered {
+		out[ps[i].ID] = &rendered[i]
 	}
 	return out, nil
 }

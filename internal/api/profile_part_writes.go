@@ -488,6 +488,10 @@ func (s *server) writeRegions(w http.ResponseWriter, r *http.Request, pw partWri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(p, s.now()).Regions})
+	out, err := s.renderProfile(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, dataBody{out.Regions})
 	return nil
 }

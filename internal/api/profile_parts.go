@@ -20,7 +20,8 @@ func (s *server) profileParts(r *http.Request) (*clientele.Profile, wire.Profile
 	if err != nil {
 		return nil, wire.Profile{}, err
 	}
-	return &p, wire.RenderProfile(&p, s.now()), nil
+	out, err := s.renderProfile(r.Context(), &p)
+	return &p, out, err
 }
 
 func notFound(what string) error { return clientele.Errorf(clientele.ENOTFOUND, "%s not found", what) }

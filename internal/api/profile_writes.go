@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/clientele/clientele"
-	"github.com/clientele/clientele/internal/wire"
 )
 
 // The profile write routes (spec §5.2, §5.4–§5.7). Every write goes through
@@ -27,8 +26,7 @@ func (s *server) createProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, dataBody{wire.RenderProfile(&res.Profile, s.now())})
-	return nil
+	return s.writeProfile(w, r, http.StatusCreated, &res.Profile)
 }
 
 // updateProfile answers PUT /profiles/{id} (spec §5.4): a partial update
@@ -77,8 +75,7 @@ func (s *server) changeAndRender(w http.ResponseWriter, r *http.Request, ch clie
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(&res.Profile, s.now())})
-	return nil
+	return s.writeProfile(w, r, http.StatusOK, &res.Profile)
 }
 
 // deleteProfile answers DELETE /profiles/{id} (spec §5.5): 204, and the

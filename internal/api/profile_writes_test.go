@@ -258,6 +258,14 @@ func TestProfileRegionWrites(t *testing.T) {
 		list[0].(map[string]any)["state"] != "NY" || list[0].(map[string]any)["is_active"] != true {
 		t.Errorf("after POST: %v", list)
 	}
+	// The link shows its global region's fields (spec §4.8), here and on
+	// the profile.
+	for _, got := range []any{list[0], e.getProfileJSON(p["id"].(string))["region"]} {
+		g := got.(map[string]any)
+		if g["name"] != "North" || g["handle"] != "north" || g["is_default"] != nil || fmt.Sprint(g["countries"]) != "[]" {
+			t.Errorf("joined region %v", g)
+		}
+	}
 	list = e.send("PUT", fmt.Sprintf("%s/%v", base, rid), `{"country": "AU", "state": "VIC", "region_id": 999}`, http.StatusOK)["data"].([]any)
 	if len(list) != 1 || list[0].(map[string]any)["country"] != "AU" || list[0].(map[string]any)["state"] != "VIC" {
 		t.Errorf("after PUT: %v", list)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/clientele/clientele"
-	"github.com/clientele/clientele/internal/wire"
 	"github.com/google/uuid"
 )
 
@@ -27,8 +26,7 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(&p, s.now())})
-	return nil
+	return s.writeProfile(w, r, http.StatusOK, &p)
 }
 
 // searchProfileID answers POST /profiles/search-id (spec §5.8): type
@@ -53,8 +51,7 @@ func (s *server) searchProfileID(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataBody{wire.RenderProfile(&p, s.now())})
-	return nil
+	return s.writeProfile(w, r, http.StatusOK, &p)
 }
 
 // profileByID reads the live profile with this id; a string that is not
@@ -112,10 +109,13 @@ func (s *server) profilePage(w http.ResponseWriter, r *http.Request, needAttribu
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	data := make([]wire.Profile, 0, len(profiles))
+	ptrs := make([]*clientele.Profile, len(profiles))
 	for i := range profiles {
-		data = append(data, wire.RenderProfile(&profiles[i], now))
+		ptrs[i] = &profiles[i]
+	}
+	data, err := s.renderProfiles(r.Context(), ptrs)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPage(r, page, total, len(data), data))
 	return nil

@@ -19,10 +19,12 @@ type profileBody struct {
 	FlattenedStatuses []string `json:"flattened_statuses"`
 }
 
-// renderProfileBody renders p as a profile event's body; now dates the
-// birthday fields, as a GET at that instant would.
-func renderProfileBody(p *clientele.Profile, now time.Time) ([]byte, error) {
+// renderProfileBody renders p as a profile event's body, as a GET at now
+// would (now dates the birthday fields); regions are the global regions
+// its links name (wire.JoinRegions).
+func renderProfileBody(p *clientele.Profile, regions []clientele.Region, now time.Time) ([]byte, error) {
 	out := profileBody{Profile: wire.RenderProfile(p, now)}
+	wire.JoinRegions(&out.Profile, regions)
 	out.FlattenedTags, out.FlattenedStatuses = out.Tags, out.Statuses
 	return encode(out)
 }

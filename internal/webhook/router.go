@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/wire"
 	"github.com/google/uuid"
 )
 
@@ -207,8 +208,18 @@ func (r *Router) match(ctx context.Context, events []clientele.Event, hooks []cl
 		if err != nil {
 			return nil, err
 		}
+		ptrs := make([]*clientele.Profile, len(ps))
 		for i := range ps {
-			body, err := renderProfileBody(&ps[i], now)
+			ptrs[i] = &ps[i]
+		}
+		var regions []clientele.Region
+		if ids := wire.RegionIDs(ptrs); len(ids) > 0 {
+			if regions, err = r.store.RegionsByIDs(ctx, ids); err != nil {
+				return nil, err
+			}
+		}
+		for i := range ps {
+			body, err := renderProfileBody(&ps[i], regions, now)
 			if err != nil {
 				return nil, fmt.Errorf("webhook: render profile %s: %w", ps[i].ID, err)
 			}

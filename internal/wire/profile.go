@@ -153,18 +153,55 @@ type Address struct {
 	UpdatedAt    string          `json:"updated_at"`
 }
 
-// Region is the profile form of spec §4.8. The global region's own
-// fields (name, countries, is_default) are not stored with the link yet, so
-// they render empty until the regions module exists.
+// Region is the profile form of spec §4.8: the global region's fields and
+// the link's. RenderProfile knows only the link (and the handle it was
+// given); JoinRegions fills in the global region.
 type Region struct {
-	ID        int64    `json:"id"`
-	Name      *string  `json:"name"`
-	Handle    *string  `json:"handle"`
-	Countries []string `json:"countries"`
-	IsDefault *bool    `json:"is_default"`
-	Country   *string  `json:"country"`
-	State     *string  `json:"state"`
-	IsActive  bool     `json:"is_active"`
+	ID        int64     `json:"id"`
+	Name      *string   `json:"name"`
+	Handle    *string   `json:"handle"`
+	Countries []Country `json:"countries"`
+	IsDefault *bool     `json:"is_default"`
+	Country   *string   `json:"country"`
+	State     *string   `json:"state"`
+	IsActive  bool      `json:"is_active"`
+}
+
+// RegionIDs lists the global regions the profiles link, each once.
+func RegionIDs(ps []*clientele.Profile) []int64 {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, p := range ps {
+		for _, r := range p.Regions {
+			if !seen[r.RegionID] {
+				seen[r.RegionID] = true
+				ids = append(ids, r.RegionID)
+			}
+		}
+	}
+	return ids
+}
+
+// JoinRegions gives out's region links their global region's name,
+// handle, countries and is_default from known (RegionIDs' regions). A link
+// whose region this database does not hold (a batch may carry another
+// system's region ids, spec §6.1) keeps what it was sent with.
+func JoinRegions(out *Profile, known []clientele.Region) {
+	if len(known) == 0 {
+		return
+	}
+	byID := make(map[int64]*clientele.Region, len(known))
+	for i := range known {
+		byID[known[i].ID] = &known[i]
+	}
+	for i := range out.Regions {
+		r := &out.Regions[i]
+		if g := byID[r.ID]; g != nil {
+			name, handle := g.Name, g.Handle
+			r.Name, r.Handle, r.IsDefault, r.Countries = &name, &handle, g.IsDefault, RenderCountries(g.Countries)
+		}
+	}
+	out.Region = firstActiveRegion(out.Regions)
 }
 
 // RenderIdentity turns a stored identity into its wire object (spec §4.2).
@@ -236,7 +273,7 @@ func RenderProfile(p *clientele.Profile, now time.Time) Profile {
 	}
 	for _, pr := range p.Regions {
 		out.Regions = append(out.Regions, Region{
-			ID: pr.RegionID, Handle: pr.Handle, Countries: []string{},
+			ID: pr.RegionID, Handle: pr.Handle, Countries: []Country{},
 			Country: pr.Country, State: pr.State, IsActive: pr.IsActive,
 		})
 	}
