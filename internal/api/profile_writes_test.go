@@ -323,3 +323,41 @@ func TestConcurrentPartWrites(t *testing.T) {
 		t.Errorf("%d attributes and %d dates after %d concurrent writes of each", len(attrs), len(dates), n)
 	}
 }
+
+// Every profile write route answers 404 for a profile that does not exist
+// (a well-formed id, or not a UUID at all), whatever the body.
+func TestProfileWritesUnknownProfile(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []string{"00000000-0000-4000-8000-000000000000", "nope"} {
+		base := "/api/v3/profiles/" + id
+		for _, c := range []struct{ method, path, body string }{
+			{"PUT", "", `{"first_name": "X"}`},
+			{"PUT", "/update-type", `{"profile_type": "active"}`},
+			{"DELETE", "", ``},
+			{"DELETE", "/purge", ``},
+			{"POST", "/purge", ``},
+			{"POST", "/identities", `{"handle": "h", "identifier": "i"}`},
+			{"PUT", "/identities/h", `{"identifier": "j"}`},
+			{"DELETE", "/identities/h", ``},
+			{"PUT", "/identities/id/1", `{"identifier": "j"}`},
+			{"DELETE", "/identities/id/1", ``},
+			{"PUT", "/attributes/custom/a:b", `{"value": 1}`},
+			{"DELETE", "/attributes/custom/a:b", ``},
+			{"PUT", "/attributes/dates", `{"date": "2020-01-01"}`},
+			{"DELETE", "/attributes/dates/1", ``},
+			{"PUT", "/attributes/comms", `{"email_promo": true}`},
+			{"PUT", "/comms", `{"email_promo": true}`},
+			{"PUT", "/attributes/appearance", `{"hair_colour": "red"}`},
+			{"POST", "/addresses", `{"address_line_1": "1", "city": "c", "postcode": "1", "country": "AU"}`},
+			{"PUT", "/addresses/1", `{"city": "c"}`},
+			{"DELETE", "/addresses/1", ``},
+			{"PUT", "/regions/1", `{"state": "NSW"}`},
+			{"DELETE", "/regions/1", ``},
+		} {
+			r := e.do(c.method, base+c.path, e.admin, []byte(c.body))
+			if r.status != http.StatusNotFound || string(r.body) != bodyNotFound {
+				t.Errorf("%s %s: %d %s", c.method, base+c.path, r.status, r.body)
+			}
+		}
+	}
+}
