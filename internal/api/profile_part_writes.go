@@ -40,12 +40,9 @@ func (s *server) applyPart(r *http.Request, pw partWrite) (*clientele.Profile, e
 
 // partBody reads the request body and parses it as pr.
 func (s *server) partBody(w http.ResponseWriter, r *http.Request, pr clientele.PartRequest) (*clientele.ProfileInput, error) {
-	body, release, err := s.readJSONBody(w, r)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return clientele.ParsePartRequest(body, pr, s.region)
+	return s.profileBody(w, r, func(b []byte) (*clientele.ProfileInput, error) {
+		return clientele.ParsePartRequest(b, pr, s.region)
+	})
 }
 
 // pathProfileID is the profile id of the path; 404 when it is not a UUID.
@@ -81,6 +78,17 @@ func removing[T any](what string, list func(p *clientele.Profile) *[]T, drop fun
 		}
 		return true, nil
 	}
+}
+
+// removePart applies an Edit that removes a child (removing) and answers
+// 204.
+func (s *server) removePart(w http.ResponseWriter, r *http.Request, id string,
+	edit func(*clientele.Profile, time.Time) (bool, error)) error {
+	if _, err := s.applyPart(r, partWrite{profileID: id, edit: edit}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // --- identities (spec §7.1) ---
@@ -166,14 +174,9 @@ func (s *server) deleteIdentity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.applyPart(r, partWrite{profileID: id, edit: removing("identity",
+	return s.removePart(w, r, id, removing("identity",
 		func(p *clientele.Profile) *[]clientele.Identity { return &p.Identities },
-		func(x clientele.Identity) bool { return x.ID == target })})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+		func(x clientele.Identity) bool { return x.ID == target }))
 }
 
 // --- custom attributes (spec §8.1) ---
@@ -230,14 +233,9 @@ func (s *server) deleteCustomAttribute(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	_, err = s.applyPart(r, partWrite{profileID: id, edit: removing("custom attribute",
+	return s.removePart(w, r, id, removing("custom attribute",
 		func(p *clientele.Profile) *[]clientele.CustomAttribute { return &p.CustomAttributes },
-		func(ca clientele.CustomAttribute) bool { return ca.Namespace == ns && ca.Handle == handle })})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+		func(ca clientele.CustomAttribute) bool { return ca.Namespace == ns && ca.Handle == handle }))
 }
 
 // --- dates (spec §8.2) ---
@@ -399,14 +397,9 @@ func (s *server) deleteAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.applyPart(r, partWrite{profileID: id, edit: removing("address",
+	return s.removePart(w, r, id, removing("address",
 		func(p *clientele.Profile) *[]clientele.Address { return &p.Addresses },
-		func(a clientele.Address) bool { return a.ID == target })})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+		func(a clientele.Address) bool { return a.ID == target }))
 }
 
 // --- profile regions (spec §9.2) ---
@@ -472,14 +465,9 @@ func (s *server) unlinkRegion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.applyPart(r, partWrite{profileID: id, edit: removing("region",
+	return s.removePart(w, r, id, removing("region",
 		func(p *clientele.Profile) *[]clientele.ProfileRegion { return &p.Regions },
-		func(x clientele.ProfileRegion) bool { return x.RegionID == target })})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+		func(x clientele.ProfileRegion) bool { return x.RegionID == target }))
 }
 
 // writeRegions applies pw and answers with the profile's region list.

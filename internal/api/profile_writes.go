@@ -13,77 +13,70 @@ import (
 
 // createProfile answers POST /profiles (spec §5.2): 201 with the profile.
 func (s *server) createProfile(w http.ResponseWriter, r *http.Request) error {
-	body, release, err := s.readJSONBody(w, r)
+	in, err := s.profileBody(w, r, func(b []byte) (*clientele.ProfileInput, error) {
+		return clientele.ParseProfileRequest(b, clientele.ModeCreate, s.region)
+	})
 	if err != nil {
 		return err
 	}
-	defer release()
-	in, err := clientele.ParseProfileRequest(body, clientele.ModeCreate, s.region)
-	if err != nil {
-		return err
-	}
-	res, err := s.store.ChangeProfile(r.Context(), clientele.ProfileChange{Input: in, Origin: originOf(r), Now: s.now()})
-	if err != nil {
-		return err
-	}
-	return s.writeProfile(w, r, http.StatusCreated, &res.Profile)
+	return s.changeAndRender(w, r, http.StatusCreated, clientele.ProfileChange{Input: in})
 }
 
 // updateProfile answers PUT /profiles/{id} (spec §5.4): a partial update
 // with the collection semantics of §4.1.
 func (s *server) updateProfile(w http.ResponseWriter, r *http.Request) error {
-	id, ok := profileID(r.PathValue("id"))
-	if !ok {
-		return notFound("profile")
-	}
-	body, release, err := s.readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	defer release()
-	in, err := clientele.ParseProfileRequest(body, clientele.ModeUpdate, s.region)
-	if err != nil {
-		return err
-	}
-	return s.changeAndRender(w, r, clientele.ProfileChange{ID: id, Input: in})
+	return s.updateWith(w, r, func(b []byte) (*clientele.ProfileInput, error) {
+		return clientele.ParseProfileRequest(b, clientele.ModeUpdate, s.region)
+	})
 }
 
 // updateProfileType answers PUT /profiles/{id}/update-type (spec §5.7):
 // profile_type is required and is the only field read.
 func (s *server) updateProfileType(w http.ResponseWriter, r *http.Request) error {
-	id, ok := profileID(r.PathValue("id"))
-	if !ok {
-		return notFound("profile")
+	return s.updateWith(w, r, clientele.ParseProfileTypeRequest)
+}
+
+// updateWith applies the body, read by parse, to the path's profile and
+// answers 200 with it.
+func (s *server) updateWith(w http.ResponseWriter, r *http.Request, parse func([]byte) (*clientele.ProfileInput, error)) error {
+	id, err := pathProfileID(r)
+	if err != nil {
+		return err
 	}
+	in, err := s.profileBody(w, r, parse)
+	if err != nil {
+		return err
+	}
+	return s.changeAndRender(w, r, http.StatusOK, clientele.ProfileChange{ID: id, Input: in})
+}
+
+// profileBody reads the request body and parses it with parse.
+func (s *server) profileBody(w http.ResponseWriter, r *http.Request, parse func([]byte) (*clientele.ProfileInput, error)) (*clientele.ProfileInput, error) {
 	body, release, err := s.readJSONBody(w, r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer release()
-	in, err := clientele.ParseProfileTypeRequest(body)
-	if err != nil {
-		return err
-	}
-	return s.changeAndRender(w, r, clientele.ProfileChange{ID: id, Input: in})
+	return parse(body)
 }
 
 // changeAndRender applies ch (with the request's origin and time) and
-// answers 200 with the profile.
-func (s *server) changeAndRender(w http.ResponseWriter, r *http.Request, ch clientele.ProfileChange) error {
+// answers status with the profile.
+func (s *server) changeAndRender(w http.ResponseWriter, r *http.Request, status int, ch clientele.ProfileChange) error {
 	ch.Origin, ch.Now = originOf(r), s.now()
 	res, err := s.store.ChangeProfile(r.Context(), ch)
 	if err != nil {
 		return err
 	}
-	return s.writeProfile(w, r, http.StatusOK, &res.Profile)
+	return s.writeProfile(w, r, status, &res.Profile)
 }
 
 // deleteProfile answers DELETE /profiles/{id} (spec §5.5): 204, and the
 // profile is gone from every read; a second DELETE is a 404.
 func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) error {
-	id, ok := profileID(r.PathValue("id"))
-	if !ok {
-		return notFound("profile")
+	id, err := pathProfileID(r)
+	if err != nil {
+		return err
 	}
 	if err := s.store.RemoveProfile(r.Context(), id, originOf(r), s.now()); err != nil {
 		return err
@@ -95,9 +88,9 @@ func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 // purgeProfile answers DELETE and POST /profiles/{id}/purge (spec §5.6):
 // 204, and the profile, removed or not, is erased.
 func (s *server) purgeProfile(w http.ResponseWriter, r *http.Request) error {
-	id, ok := profileID(r.PathValue("id"))
-	if !ok {
-		return notFound("profile")
+	id, err := pathProfileID(r)
+	if err != nil {
+		return err
 	}
 	if err := s.store.PurgeProfile(r.Context(), id, originOf(r), s.now()); err != nil {
 		return err
