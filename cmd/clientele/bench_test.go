@@ -7,16 +7,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/internal/benchgen"
 	"github.com/clientele/clientele/internal/postgres"
 	"github.com/clientele/clientele/internal/postgres/pgtest"
 	"github.com/clientele/clientele/internal/sqlite"
@@ -26,7 +27,7 @@ import (
 // the last batch completed: JSON over HTTP to the real handler, the durable
 // queue, the workers and the store, wired exactly as `clientele serve`
 // wires them. Run it with -benchtime=1x; each run loads benchProfiles
-// profiles. It runs on SQLite ("new", "matched"), and, when
+// profiles. It runs on SQLite ("new", "matched", "mixed"), and, when
 // CLIENTELE_BENCH_POSTGRES names a PostgreSQL database, on a fresh schema of
 // it with one and with two nodes ("postgres-1node/new" …): each node is a
 // store with its own connection pool, handler and workers, as separate
@@ -36,9 +37,9 @@ import (
 //	CLIENTELE_BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
 //	  go test ./cmd/clientele -run '^$' -bench BatchHTTP -benchtime=1x
 func BenchmarkBatchHTTP(b *testing.B) {
-	for _, workload := range []string{"new", "matched"} {
+	for _, workload := range []string{workloadNew, workloadMatched, workloadMixed} {
 		b.Run(workload, func(b *testing.B) {
-			benchWorkload(b, workload, func(b *testing.B) ([]string, string) {
+			benchHTTPWorkload(b, workload, func(b *testing.B) ([]string, string) {
 				store, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
 				if err != nil {
 					b.Fatal(err)
@@ -52,9 +53,9 @@ func BenchmarkBatchHTTP(b *testing.B) {
 		return
 	}
 	for _, nodes := range []int{1, 2} {
-		for _, workload := range []string{"new", "matched"} {
+		for _, workload := range []string{workloadNew, workloadMatched, workloadMixed} {
 			b.Run(fmt.Sprintf("postgres-%dnode/%s", nodes, workload), func(b *testing.B) {
-				benchWorkload(b, workload, func(b *testing.B) ([]string, string) {
+				benchHTTPWorkload(b, workload, func(b *testing.B) ([]string, string) {
 					schema := pgtest.Schema(b, dsn)
 					stores := make([]clientele.Store, nodes)
 					for i := range stores {
@@ -71,22 +72,31 @@ func BenchmarkBatchHTTP(b *testing.B) {
 	}
 }
 
-// benchWorkload runs one workload on nodes that start makes afresh for
-// every run: "new" loads benchProfiles new profiles, "matched" loads them
-// first (untimed), then again with changed data.
-func benchWorkload(b *testing.B, workload string, start func(*testing.B) ([]string, string)) {
+// benchHTTPWorkload runs one workload on nodes that start makes afresh for
+// every run, with the load generator of `clientele bench`: "new" loads
+// benchProfiles new profiles; "matched" and "mixed" load them first
+// (untimed), then update them all, or half of them beside as many new.
+func benchHTTPWorkload(b *testing.B, workload string, start func(*testing.B) ([]string, string)) {
 	const benchProfiles, batchSize, senders = 20000, 500, 4
 	for b.Loop() {
 		b.StopTimer()
 		urls, token := start(b)
-		if workload == "matched" {
-			postAll(b, urls, token, benchBatches(benchProfiles, batchSize, 0), senders)
+		t := &benchTarget{urls: urls, token: token, client: newBenchClient(senders),
+			gen: benchgen.Generator{Seed: 1, National: true}, batchSize: batchSize, concurrency: senders}
+		plans := newBenchPlanner(0, batchSize)
+		if workload != workloadNew {
+			if _, err := t.run(b.Context(), plans.plan(workloadNew, benchProfiles)); err != nil {
+				b.Fatal(err)
+			}
 		}
-		batches := benchBatches(benchProfiles, batchSize, 1)
+		w := plans.plan(workload, benchProfiles)
 		b.StartTimer()
-		began := time.Now()
-		postAll(b, urls, token, batches, senders)
-		b.ReportMetric(float64(benchProfiles)/time.Since(began).Seconds(), "profiles/s")
+		res, err := t.run(b.Context(), w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.PerSecond, "profiles/s")
+		b.ReportMetric(res.AcceptP99ms, "accept-p99-ms")
 	}
 }
 
@@ -128,53 +138,17 @@ func benchNodes(b *testing.B, stores []clientele.Store) ([]string, string) {
 	return urls, secret
 }
 
-// benchBatches makes n realistic profiles (about 0.5 KB of JSON each) in
-// batches; version varies the data, so loading version 1 over version 0
-// updates every profile.
+// benchBatches makes n profiles in revision version as batch bodies of
+// size profiles, for benchmarks that post prepared bodies with postAll.
 func benchBatches(n, size, version int) [][]byte {
-	rng := rand.New(rand.NewPCG(42, 7))
-	firsts := []string{"Olivia", "Jack", "Amelia", "Noah", "Isla", "Oliver", "Mia", "William", "Ava", "Leo"}
-	lasts := []string{"Smith", "Jones", "Williams", "Brown", "Wilson", "Taylor", "Nguyen", "Martin", "Lee", "Walker"}
+	gen := benchgen.Generator{Seed: 1, National: true}
 	var out [][]byte
 	for start := 0; start < n; start += size {
-		profiles := make([]any, 0, size)
+		var items []benchgen.Item
 		for i := start; i < min(start+size, n); i++ {
-			first, last := firsts[rng.IntN(len(firsts))], lasts[rng.IntN(len(lasts))]
-			email := fmt.Sprintf("%s.%s.%d@Example.com", first, last, i)
-			if i%2 == 0 {
-				email = " " + email
-			}
-			phone := fmt.Sprintf("+614%08d", i)
-			if i%3 == 0 {
-				phone = fmt.Sprintf("04%02d %03d %03d", i/1000000%100, i/1000%1000, i%1000)
-			}
-			identities := []any{map[string]any{"handle": "shopify", "identifier": fmt.Sprintf("shop-%d", i)}}
-			if i%2 == 1 {
-				identities = append(identities, map[string]any{"handle": "pos", "identifier": fmt.Sprintf("pos-%d", i)})
-			}
-			profiles = append(profiles, map[string]any{
-				"first_name": first, "last_name": last, "email": email, "mobile_phone": phone,
-				"gender": []string{"female", "male", "other"}[i%3], "birth_day": 1 + i%28, "birth_month": 1 + i%12, "birth_year": 1950 + i%50,
-				"tags":       []string{"vip", fmt.Sprintf("segment %d", i%7)},
-				"identities": identities,
-				"custom_attributes": []any{
-					map[string]any{"namespace": "crm", "handle": "score", "type": "integer", "value": i % 100},
-					map[string]any{"namespace": "crm", "handle": "tier", "type": "string", "value": []string{"gold", "silver"}[i%2]},
-					map[string]any{"namespace": "crm", "handle": "version", "type": "integer", "value": version},
-					map[string]any{"namespace": "prefs", "handle": "language", "type": "string", "value": "EN"},
-					map[string]any{"namespace": "prefs", "handle": "newsletter", "type": "boolean", "value": true},
-				},
-				"addresses": []any{map[string]any{
-					"address_line_1": fmt.Sprintf("%d George St", 1+i%200), "city": "Sydney", "postcode": "2000",
-					"country": "AU", "state": "NSW", "external_id": "home", "is_default": true,
-				}},
-			})
+			items = append(items, benchgen.Item{Index: i, Rev: version})
 		}
-		body, err := json.Marshal(map[string]any{"match_criteria": "email", "profiles": profiles})
-		if err != nil {
-			panic(err)
-		}
-		out = append(out, body)
+		out = append(out, gen.AppendBatch(nil, items))
 	}
 	return out
 }
@@ -182,13 +156,18 @@ func benchBatches(n, size, version int) [][]byte {
 // postAll posts every batch with `senders` concurrent clients, spreading
 // the batches over the nodes, then waits until every batch has completed.
 func postAll(b *testing.B, bases []string, token string, batches [][]byte, senders int) {
+	t := &benchTarget{urls: bases, token: token, client: newBenchClient(senders), concurrency: senders}
 	ids := make([]string, len(batches))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range senders {
 		wg.Go(func() {
 			for i := range next {
-				ids[i] = benchPost(b, bases[i%len(bases)], token, batches[i])
+				id, _, _, err := t.post(b.Context(), bases[i%len(bases)], batches[i])
+				if err != nil {
+					b.Error(err)
+				}
+				ids[i] = id
 			}
 		})
 	}
@@ -197,61 +176,133 @@ func postAll(b *testing.B, bases []string, token string, batches [][]byte, sende
 	}
 	close(next)
 	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
 	for _, id := range ids {
-		for {
-			var batch struct {
-				Data struct {
-					Status      string `json:"status"`
-					FailedCount int    `json:"failed_count"`
-				} `json:"data"`
-			}
-			benchGet(b, bases[0]+"/api/v3/batches/"+id, token, &batch)
-			if batch.Data.Status == clientele.BatchCompleted {
-				if batch.Data.FailedCount != 0 {
-					b.Fatalf("batch %s: %d failed items", id, batch.Data.FailedCount)
-				}
-				break
-			}
-			// Not faster: every poll renders all of a batch's items, and at
-			// 5 ms the polls took about a tenth of the CPU being measured.
-			time.Sleep(25 * time.Millisecond)
+		if _, err := t.await(b.Context(), id); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
 
-func benchPost(b *testing.B, base, token string, body []byte) string {
-	req, _ := http.NewRequest("POST", base+"/api/v3/profiles/batch.json", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
+// TestBenchCommand runs `clientele bench` as a user would, small: every
+// workload on a server it starts on SQLite, then the store alone. The
+// report must name every workload with its profiles and outcomes, and the
+// database, opened afterwards by a server of its own, must hold exactly
+// the profiles the run created.
+func TestBenchCommand(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "bench.db")
+	rep := runBenchJSON(t, "--db", "sqlite:"+dbPath, "--profiles", "1000", "--batch-size", "250")
+	// mixed: per batch of 250, 125 new, 100 matched and 25 repeats of
+	// profiles created earlier in the same batch.
+	checkBenchWorkloads(t, rep, map[string][3]int{
+		"new": {1000, 1000, 0}, "matched": {1000, 0, 1000}, "mixed": {1000, 500, 500},
+	})
+	if len(rep.StoreAlone) != 2 || rep.StoreAlone[0].Created != 1000 || rep.StoreAlone[1].Updated != 1000 {
+		t.Errorf("store alone: %+v, want new (1000 created) and matched (1000 updated)", rep.StoreAlone)
 	}
-	defer resp.Body.Close()
-	var out struct {
-		Data struct {
-			BatchID string `json:"batch_id"`
-		}
+	if rep.ServerPeakRSS < 1<<20 || rep.Workloads[0].ServerPeakRSS < 1<<20 {
+		t.Errorf("server peak RSS %d, new's %d: not measured", rep.ServerPeakRSS, rep.Workloads[0].ServerPeakRSS)
 	}
-	if resp.StatusCode != http.StatusAccepted || json.NewDecoder(resp.Body).Decode(&out) != nil {
-		raw, _ := io.ReadAll(resp.Body)
-		b.Fatalf("submit: %d %s", resp.StatusCode, raw)
+	if rep.ServerProfiles != 1500 || len(rep.ServerProblems) > 0 {
+		t.Errorf("the bench saw %d profiles (want 1500), server problems %q", rep.ServerProfiles, rep.ServerProblems)
 	}
-	return out.Data.BatchID
+	if got := profileTotal(t, startNode(t, dbPath)); got != 1500 {
+		t.Errorf("the database holds %d profiles, want 1500", got)
+	}
 }
 
-func benchGet(b *testing.B, url, token string, out any) {
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+// TestBenchCommandURL benchmarks a server that is already running, and
+// checks the table the command prints.
+func TestBenchCommandURL(t *testing.T) {
+	n := startNode(t, filepath.Join(t.TempDir(), "c.db"))
+	out := runBenchCmd(t, "--url", n.URL, "--token", n.Token, "--profiles", "600", "--batch-size", "200",
+		"--workloads", "new,matched", "--store-alone=false")
+	rows := map[string][]string{}
+	for line := range strings.Lines(out) {
+		if f := strings.Fields(line); len(f) > 2 {
+			rows[f[0]] = f
+		}
+	}
+	for _, w := range []string{"new", "matched"} {
+		if rows[w] == nil || rows[w][1] != "600" {
+			t.Errorf("no row %q with 600 profiles in:\n%s", w, out)
+		}
+	}
+	if rows["mixed"] != nil || !strings.Contains(out, "server holds 600 profiles") {
+		t.Errorf("want new and matched only, 600 profiles, in:\n%s", out)
+	}
+	if got := profileTotal(t, n); got != 600 {
+		t.Errorf("the server holds %d profiles, want 600", got)
+	}
+}
+
+// TestBenchCommandPostgres is a smoke run on PostgreSQL, in a schema of
+// the test's own that the server uses as given.
+func TestBenchCommandPostgres(t *testing.T) {
+	schema := pgtest.Schema(t, pgtest.DSN(t))
+	rep := runBenchJSON(t, "--db", schema, "--profiles", "500", "--batch-size", "250", "--workloads", "new,mixed")
+	checkBenchWorkloads(t, rep, map[string][3]int{"new": {500, 500, 0}, "mixed": {500, 250, 250}})
+	if len(rep.StoreAlone) != 1 || rep.StoreAlone[0].Created != 500 {
+		t.Errorf("store alone: %+v, want new, 500 created", rep.StoreAlone)
+	}
+	s, err := postgres.Open(t.Context(), schema)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		b.Fatalf("GET %s: %d", url, resp.StatusCode)
+	defer s.Close()
+	if _, total, err := s.ListProfiles(t.Context(), clientele.ProfileFilter{Limit: 1}); err != nil || total != 750 {
+		t.Errorf("the schema holds %d profiles (%v), want 750", total, err)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		b.Fatal(err)
+}
+
+func runBenchCmd(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(binPath, append([]string{"bench"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("clientele bench: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
+	return stdout.String()
+}
+
+func runBenchJSON(t *testing.T, args ...string) benchReport {
+	t.Helper()
+	out := runBenchCmd(t, append(args, "--json")...)
+	var rep benchReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	return rep
+}
+
+// checkBenchWorkloads checks the report's workloads, in order, against
+// want: profiles, created and updated of each.
+func checkBenchWorkloads(t *testing.T, rep benchReport, want map[string][3]int) {
+	t.Helper()
+	var names []string
+	for _, w := range rep.Workloads {
+		names = append(names, w.Workload)
+		got := [3]int{w.Profiles, w.Created, w.Updated}
+		if got != want[w.Workload] || w.PerSecond <= 0 || w.AcceptMaxms <= 0 {
+			t.Errorf("%s: profiles, created, updated %v, want %v (%+v)", w.Workload, got, want[w.Workload], w)
+		}
+	}
+	if len(names) != len(want) {
+		t.Errorf("workloads %v, want %d", names, len(want))
+	}
+}
+
+// profileTotal is meta.total of GET /api/v3/profiles: the live profiles.
+func profileTotal(t *testing.T, n *node) int {
+	t.Helper()
+	var page struct {
+		Meta struct{ Total int } `json:"meta"`
+	}
+	if code := n.do("GET", "/api/v3/profiles?page[size]=1", nil, &page); code != 200 {
+		t.Fatalf("GET /api/v3/profiles: %d", code)
+	}
+	return page.Meta.Total
 }

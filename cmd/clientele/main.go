@@ -1,5 +1,5 @@
 // Command clientele is the clientele service and its tools: serve, token,
-// migrate, webhook-secret.
+// migrate, webhook-secret, bench.
 package main
 
 import (
@@ -35,9 +35,11 @@ Usage:
                               apply database migrations and exit
   clientele webhook-secret [--db DSN] [--standard]
                               print the secret webhooks are signed with
+  clientele bench [--profiles N] [--db DSN | --url URL --token T]
+                              measure batch import throughput (docs/performance.md)
 
-Every flag can also be set as CLIENTELE_<FLAG> (e.g. CLIENTELE_DB); a flag
-on the command line wins. Run "clientele COMMAND -h" for a command's flags.
+Every flag but bench's can also be set as CLIENTELE_<FLAG> (e.g.
+CLIENTELE_DB); a flag on the command line wins. Run "clientele COMMAND -h" for a command's flags.
 `
 
 // run is the whole program; main only wires it to the process. Nothing
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "webhook-secret":
 		return runWebhookSecret(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
