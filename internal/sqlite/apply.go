@@ -24,7 +24,7 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 	}
 	keys := clientele.Keys(c)
 	var cursor int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		// The chunk runs hundreds of statements. With a context that can
 		// end, the driver arms an interrupt watcher for each one; the
 		// transaction already watches ctx (database/sql rolls it back when

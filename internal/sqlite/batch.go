@@ -323,7 +323,7 @@ func (s *Store) RenewLease(ctx context.Context, l clientele.Lease, now time.Time
 // FailBatch implements clientele.Store.
 func (s *Store) FailBatch(ctx context.Context, l clientele.Lease, now time.Time) error {
 	at := micros(now)
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		var seq int64
 		err := tx.QueryRowContext(ctx, `UPDATE batches SET status = 'failed', completed_at = ?, updated_at = ?,
 				lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL

@@ -36,6 +36,8 @@ type Store struct {
 	st *stmts  // prepared on w
 	r  *sql.DB // read-only pool
 	cp *checkpointer
+	// gate orders the writer's transactions (writegate.go).
+	gate writeGate
 }
 
 var _ clientele.Store = (*Store)(nil)
@@ -149,9 +151,22 @@ func (s *Store) Close() error {
 	return errors.Join(append(errs, s.w.Close())...)
 }
 
-// write runs fn in a transaction of the writer and commits it if fn
-// succeeds.
+// write runs fn in a transaction of the writer, ahead of background
+// work, and commits it if fn succeeds: for what a request waits on.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeAt(ctx, prioClient, fn)
+}
+
+// writeBackground is write for what no request waits on.
+func (s *Store) writeBackground(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeAt(ctx, prioBackground, fn)
+}
+
+func (s *Store) writeAt(ctx context.Context, prio int, fn func(tx *sql.Tx) error) error {
+	if err := s.gate.lock(ctx, prio); err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer s.gate.unlock()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)

@@ -27,7 +27,7 @@ func lostRouter(l clientele.RouterLease) error {
 func (s *Store) ClaimRouter(ctx context.Context, owner string, now time.Time, ttl time.Duration) (clientele.RouterLease, error) {
 	l := clientele.RouterLease{Owner: owner, Token: uuid.NewString(), ExpiresAt: now.Add(ttl)}
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_router SET lease_owner = ?, lease_token = ?,
 			lease_expires_at = ? WHERE id = 1 AND (lease_token IS NULL OR lease_expires_at <= ? OR lease_owner = ?)`,
 			owner, l.Token, micros(l.ExpiresAt), micros(now), owner)
@@ -126,7 +126,7 @@ func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clie
 	if err != nil {
 		return fmt.Errorf("sqlite: route events: %w", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeBackground(ctx, func(tx *sql.Tx) error {
 		if err := moveCursor(ctx, tx, l, p.Next.Position, gaps, now, ttl); err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func moveCursor(ctx context.Context, tx *sql.Tx, l clientele.RouterLease, positi
 
 // SkipEvents implements clientele.Store.
 func (s *Store) SkipEvents(ctx context.Context, l clientele.RouterLease, now time.Time, ttl time.Duration) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		var active bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhooks WHERE is_active)`).Scan(&active); err != nil {
 			return err
