@@ -128,6 +128,32 @@ type ChunkItem struct {
 	Errors FieldErrors
 }
 
+// PrepareItem makes a decoded item ready to apply as the worker does:
+// validated (ModeBatchItem), then normalised. A damaged item (not an
+// object) fails alone.
+func PrepareItem(index int, in *ProfileInput, phoneRegion string) ChunkItem {
+	if in == nil || in.Obj.Bad {
+		// Items were validated when the batch was accepted, so this means
+		// stored data was damaged; fail the item, not the batch.
+		return ChunkItem{Index: index, Errors: FieldErrors{"item": {"The item is not a valid JSON object."}}}
+	}
+	if errs := ValidateProfileInput(in, ModeBatchItem); errs != nil {
+		return ChunkItem{Index: index, Input: in, Errors: errs}
+	}
+	return PrepareValidated(index, in, phoneRegion)
+}
+
+// PrepareValidated is PrepareItem for an input that passed
+// ValidateProfileInput already (BatchRequest.Inputs): it only normalises.
+// Phone numbers that do not parse fail the item.
+func PrepareValidated(index int, in *ProfileInput, phoneRegion string) ChunkItem {
+	it := ChunkItem{Index: index, Input: in}
+	if errs := NormalizeInput(in, phoneRegion); errs != nil {
+		it.Errors = errs
+	}
+	return it
+}
+
 // Chunk is one apply transaction's work: items [From, From+len(Items)) of the
 // leased batch.
 type Chunk struct {

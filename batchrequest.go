@@ -12,6 +12,11 @@ type BatchRequest struct {
 	MatchCriteria string
 	ImportJobID   *int64
 	Items         NewBatchItems
+	// Inputs are the items decoded and validated (every one passed), with
+	// their keys normalised: what the worker would make of Items.Raw but
+	// for the phone numbers (PrepareValidated), so that a node that
+	// applies a batch it accepted need not decode it again.
+	Inputs []*ProfileInput
 }
 
 // ParseBatchRequest parses and validates a batch body synchronously, so that
@@ -98,23 +103,26 @@ func ParseBatchRequest(body []byte, maxItems int) (*BatchRequest, error) {
 	}
 
 	matchValues := make([]string, len(raws))
+	inputs := make([]*ProfileInput, len(raws))
 	for i, raw := range raws {
 		prefix := "profiles." + strconv.Itoa(i)
-		var in ProfileInput
+		in := &ProfileInput{}
 		_ = in.UnmarshalJSON(raw) // raw is valid JSON, and the tolerant types never fail
 		if in.Obj.Bad {
 			v.errs.Add(prefix, "The "+prefix+" must be an object.")
 			continue
 		}
-		v.errs.Merge(prefix+".", ValidateProfileInput(&in, ModeBatchItem))
+		v.errs.Merge(prefix+".", ValidateProfileInput(in, ModeBatchItem))
+		normalizeKeys(in)
 		if criteria != "" {
-			normalizeKeys(&in)
-			matchValues[i] = MatchValue(criteria, &in)
+			matchValues[i] = MatchValue(criteria, in)
 		}
+		inputs[i] = in
 	}
 	if err := v.errs.Err(); err != nil {
 		return nil, err
 	}
 	req.Items = NewBatchItems{Raw: raws, MatchValues: matchValues}
+	req.Inputs = inputs
 	return req, nil
 }

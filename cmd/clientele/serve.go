@@ -159,10 +159,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // operator's to set.
 const serveGCPercent = 400
 
-// tuneGC applies serveGCPercent, leaving an operator's GOGC alone.
+// serveMemoryLimit is serve's soft memory limit unless GOMEMLIMIT is set:
+// with GOGC at 400 the heap may grow to five times what is live, and the
+// limit makes the collector work harder instead once the heap nears it,
+// so that the process stays well under 300 MB (issue 7) through a load
+// of a million profiles.
+const serveMemoryLimit = 128 << 20
+
+// tuneGC applies serveGCPercent and serveMemoryLimit, leaving an
+// operator's GOGC and GOMEMLIMIT alone.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(serveGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemoryLimit)
 	}
 }
 
@@ -184,6 +195,7 @@ func apiQueueLimit(flag int) int {
 // that does, shared by serve and the benchmark.
 func newService(store clientele.Store, cfg serveConfig, logger *slog.Logger) (http.Handler, *worker.Pool) {
 	host, _ := os.Hostname()
+	handoff := worker.NewHandoff(worker.DefaultHandoffItems)
 	pool := worker.New(worker.Config{
 		Store:       store,
 		Logger:      logger,
@@ -191,6 +203,7 @@ func newService(store clientele.Store, cfg serveConfig, logger *slog.Logger) (ht
 		Workers:     cfg.workers,
 		LeaseTTL:    cfg.leaseTTL,
 		PhoneRegion: cfg.phoneRegion,
+		Handoff:     handoff,
 	})
 	handler := api.NewHandler(api.Deps{
 		Store:        store,
@@ -200,6 +213,7 @@ func newService(store clientele.Store, cfg serveConfig, logger *slog.Logger) (ht
 		MaxBodyBytes: cfg.maxBodyBytes,
 		PhoneRegion:  cfg.phoneRegion,
 		Notify:       pool.Notify,
+		Accepted:     handoff.Put,
 		QueueLimit:   apiQueueLimit(cfg.queueLimit),
 		RateLimit:    cfg.rateLimit,
 	})

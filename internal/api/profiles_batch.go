@@ -79,8 +79,13 @@ func (s *server) submitBatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	if created.Replayed {
 		w.Header().Set(idempotentReplayedHeader, "true")
-	} else if s.notify != nil {
-		s.notify()
+	} else {
+		if s.accepted != nil {
+			s.accepted(created.ID, req.Inputs)
+		}
+		if s.notify != nil {
+			s.notify()
+		}
 	}
 	writeJSON(w, http.StatusAccepted, dataBody{batchAccepted{msgBatchQueued, created.ID}})
 	return nil

@@ -38,6 +38,9 @@ type Deps struct {
 	// Notify is called after a batch is stored, to wake the local worker
 	// at once instead of at its next poll. May be nil.
 	Notify func()
+	// Accepted, when set, is given each newly stored batch's decoded,
+	// validated items (worker.Handoff.Put), before Notify.
+	Accepted func(batchID string, inputs []*clientele.ProfileInput)
 	// QueueLimit is the queued (accepted, unapplied) items at which new
 	// batches get 429 with Retry-After (spec §13 E11); DefaultQueueLimit
 	// when zero, no limit when negative.
@@ -56,6 +59,7 @@ type server struct {
 	maxBatch int
 	maxBody  int64
 	notify   func()
+	accepted func(batchID string, inputs []*clientele.ProfileInput)
 	region   string
 	queue    *queueGate   // nil: no queue limit
 	budget   *bodyBudget  // request bodies held in memory at once
@@ -191,6 +195,7 @@ func NewHandler(d Deps) http.Handler {
 		maxBatch: d.MaxBatchSize,
 		maxBody:  d.MaxBodyBytes,
 		notify:   d.Notify,
+		accepted: d.Accepted,
 		region:   d.PhoneRegion,
 	}
 	if s.log == nil {

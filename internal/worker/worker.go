@@ -37,6 +37,9 @@ type Config struct {
 	PollInterval time.Duration
 	// PhoneRegion is the region for national phone numbers ("" = E.164 only).
 	PhoneRegion string
+	// Handoff, when set, holds batches this node accepted, decoded; a
+	// chunk found there is not read and decoded again.
+	Handoff *Handoff
 }
 
 // Pool runs Config.Workers workers.
@@ -137,14 +140,10 @@ func (p *Pool) claimAndApply(ctx context.Context) (bool, error) {
 
 	cursor := lease.Cursor
 	for cursor < lease.Total {
-		raw, err := p.cfg.Store.LeasedItems(ctx, lease, cursor)
+		chunk, err := p.nextChunk(ctx, lease, cursor)
 		if err != nil {
 			return true, stopErr(ctx, err, log)
 		}
-		if len(raw) == 0 {
-			return true, errors.New("worker: batch has no items at its cursor")
-		}
-		chunk := Prepare(raw, p.cfg.PhoneRegion, p.cfg.Now())
 		cursor, err = p.applyChunk(ctx, lease, chunk, log)
 		if err != nil {
 			return true, stopErr(ctx, err, log)
@@ -152,6 +151,23 @@ func (p *Pool) claimAndApply(ctx context.Context) (bool, error) {
 	}
 	log.Info("batch completed", "total", lease.Total)
 	return true, nil
+}
+
+// nextChunk is the chunk of the leased batch at cursor: from the handoff
+// when this node accepted the batch and still holds it, else read from the
+// store and prepared.
+func (p *Pool) nextChunk(ctx context.Context, l clientele.Lease, cursor int) (clientele.Chunk, error) {
+	if items, ok := p.cfg.Handoff.Take(l.BatchID, cursor, p.cfg.PhoneRegion); ok {
+		return clientele.Chunk{From: cursor, Now: p.cfg.Now(), Items: items}, nil
+	}
+	raw, err := p.cfg.Store.LeasedItems(ctx, l, cursor)
+	if err != nil {
+		return clientele.Chunk{}, err
+	}
+	if len(raw) == 0 {
+		return clientele.Chunk{}, errors.New("worker: batch has no items at its cursor")
+	}
+	return Prepare(raw, p.cfg.PhoneRegion, p.cfg.Now()), nil
 }
 
 // Chunk retries: a chunk that fails for a reason other than a lost lease is
@@ -226,22 +242,11 @@ func stopErr(ctx context.Context, err error, log *slog.Logger) error {
 func Prepare(raw []clientele.RawItem, phoneRegion string, now time.Time) clientele.Chunk {
 	c := clientele.Chunk{From: raw[0].Index, Now: now, Items: make([]clientele.ChunkItem, len(raw))}
 	for i, r := range raw {
-		it := clientele.ChunkItem{Index: r.Index}
 		in, err := clientele.DecodeProfileInput(r.JSON)
-		switch {
-		case err != nil || in.Obj.Bad:
-			// Items were validated when the batch was accepted, so this
-			// means stored data was damaged; fail the item, not the batch.
-			it.Errors = clientele.FieldErrors{"item": {"The item is not a valid JSON object."}}
-		default:
-			it.Input = in
-			if errs := clientele.ValidateProfileInput(in, clientele.ModeBatchItem); errs != nil {
-				it.Errors = errs
-			} else if errs := clientele.NormalizeInput(in, phoneRegion); errs != nil {
-				it.Errors = errs
-			}
+		if err != nil {
+			in = nil // damaged: PrepareItem fails it
 		}
-		c.Items[i] = it
+		c.Items[i] = clientele.PrepareItem(r.Index, in, phoneRegion)
 	}
 	return c
 }
