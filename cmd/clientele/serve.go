@@ -213,7 +213,7 @@ func newService(store clientele.Store, cfg serveConfig, logger *slog.Logger) (ht
 		MaxBodyBytes: cfg.maxBodyBytes,
 		PhoneRegion:  cfg.phoneRegion,
 		Notify:       pool.Notify,
-		Accepted:     handoff.Put,
+		Handoff:      handoff,
 		QueueLimit:   apiQueueLimit(cfg.queueLimit),
 		RateLimit:    cfg.rateLimit,
 	})

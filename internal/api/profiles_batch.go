@@ -72,20 +72,22 @@ func (s *server) submitBatch(w http.ResponseWriter, r *http.Request) error {
 		UpdatedAt:     now,
 		Origin:        originOf(r),
 	}
+	if s.handoff != nil {
+		s.handoff.Put(b.ID, req.Inputs)
+	}
 	created, err := s.store.CreateBatch(r.Context(), b, req.Items, idem)
-	done(err == nil && !created.Replayed)
+	stored := err == nil && !created.Replayed
+	done(stored)
+	if !stored && s.handoff != nil {
+		s.handoff.Drop(b.ID)
+	}
 	if err != nil {
 		return err
 	}
 	if created.Replayed {
 		w.Header().Set(idempotentReplayedHeader, "true")
-	} else {
-		if s.accepted != nil {
-			s.accepted(created.ID, req.Inputs)
-		}
-		if s.notify != nil {
-			s.notify()
-		}
+	} else if s.notify != nil {
+		s.notify()
 	}
 	writeJSON(w, http.StatusAccepted, dataBody{batchAccepted{msgBatchQueued, created.ID}})
 	return nil

@@ -38,9 +38,10 @@ type Deps struct {
 	// Notify is called after a batch is stored, to wake the local worker
 	// at once instead of at its next poll. May be nil.
 	Notify func()
-	// Accepted, when set, is given each newly stored batch's decoded,
-	// validated items (worker.Handoff.Put), before Notify.
-	Accepted func(batchID string, inputs []*clientele.ProfileInput)
+	// Handoff, when set, is given each batch's decoded, validated items
+	// before the batch is stored (a worker may claim it the moment it
+	// commits), and told to drop them if it is not stored after all.
+	Handoff Handoff
 	// QueueLimit is the queued (accepted, unapplied) items at which new
 	// batches get 429 with Retry-After (spec §13 E11); DefaultQueueLimit
 	// when zero, no limit when negative.
@@ -51,6 +52,13 @@ type Deps struct {
 	RateLimit float64
 }
 
+// Handoff carries accepted batches' decoded items to this node's workers
+// (worker.Handoff).
+type Handoff interface {
+	Put(batchID string, inputs []*clientele.ProfileInput)
+	Drop(batchID string)
+}
+
 // server carries Deps to the handlers, which are its methods.
 type server struct {
 	store    clientele.Store
@@ -59,7 +67,7 @@ type server struct {
 	maxBatch int
 	maxBody  int64
 	notify   func()
-	accepted func(batchID string, inputs []*clientele.ProfileInput)
+	handoff  Handoff
 	region   string
 	queue    *queueGate   // nil: no queue limit
 	budget   *bodyBudget  // request bodies held in memory at once
@@ -195,7 +203,7 @@ func NewHandler(d Deps) http.Handler {
 		maxBatch: d.MaxBatchSize,
 		maxBody:  d.MaxBodyBytes,
 		notify:   d.Notify,
-		accepted: d.Accepted,
+		handoff:  d.Handoff,
 		region:   d.PhoneRegion,
 	}
 	if s.log == nil {

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"sync"
+	"time"
 
 	"github.com/clientele/clientele"
 )
@@ -20,37 +21,53 @@ import (
 // by the same functions.
 type Handoff struct {
 	mu      sync.Mutex
-	limit   int // most items held
+	limit   int           // most items held
+	maxAge  time.Duration // how long a batch is held for a local worker
 	held    int
 	batches map[string][]*clientele.ProfileInput
-	order   []string // batch ids, oldest first, for eviction
+	order   []putAt // oldest first
 }
 
-// DefaultHandoffItems bounds a Handoff: 8 batches of 500, about 2 KB per
-// decoded item, so 8 MB held. That covers what a node has queued for its
-// own workers under a steady load (a sender waits for its 202s); a larger
-// backlog is read from the store, as before.
-const DefaultHandoffItems = 4000
+// putAt is when a batch was put.
+type putAt struct {
+	id string
+	at time.Time
+}
 
-// NewHandoff returns a Handoff that holds at most limit items; the oldest
-// batches go first when a new one needs room.
+// handoffMaxAge is how long a batch waits for this node's workers. One
+// that waits longer was claimed by another node, or sits behind a backlog
+// that the store serves anyway; forgetting it keeps the room for batches
+// that will be taken.
+const handoffMaxAge = 30 * time.Second
+
+// DefaultHandoffItems bounds a Handoff: 20 batches of 500, about 2 KB per
+// decoded item, so 20 MB held. A deeper backlog is read from the store, as
+// before.
+const DefaultHandoffItems = 10000
+
+// NewHandoff returns a Handoff that holds at most limit items.
 func NewHandoff(limit int) *Handoff {
-	return &Handoff{limit: limit, batches: map[string][]*clientele.ProfileInput{}}
+	return &Handoff{limit: limit, maxAge: handoffMaxAge, batches: map[string][]*clientele.ProfileInput{}}
 }
 
-// Put keeps a batch's validated inputs, in item order, for Take. A batch
-// larger than the whole limit is not kept.
+// Put keeps a batch's validated inputs, in item order, for Take, if they
+// fit. When they do not, the batch is left to the store: the batches held
+// are older, so the workers (which take the oldest first) need them sooner.
 func (h *Handoff) Put(batchID string, inputs []*clientele.ProfileInput) {
-	if h == nil || len(inputs) > h.limit {
+	if h == nil {
 		return
 	}
+	now := time.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for h.held+len(inputs) > h.limit && len(h.order) > 0 {
-		h.drop(h.order[0])
+	for len(h.order) > 0 && now.Sub(h.order[0].at) > h.maxAge {
+		h.drop(h.order[0].id)
+	}
+	if h.held+len(inputs) > h.limit {
+		return
 	}
 	h.batches[batchID] = inputs
-	h.order = append(h.order, batchID)
+	h.order = append(h.order, putAt{batchID, now})
 	h.held += len(inputs)
 }
 
@@ -91,6 +108,17 @@ func (h *Handoff) Take(batchID string, from int, phoneRegion string) (items []cl
 	return items, true
 }
 
+// Drop forgets a batch that Put was given but that was not stored after
+// all (the store failed, or an idempotent replay named another batch).
+func (h *Handoff) Drop(batchID string) {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.drop(batchID)
+}
+
 // drop forgets a batch and the items it still holds.
 func (h *Handoff) drop(batchID string) {
 	for _, in := range h.batches[batchID] {
@@ -99,8 +127,8 @@ func (h *Handoff) drop(batchID string) {
 		}
 	}
 	delete(h.batches, batchID)
-	for i, id := range h.order {
-		if id == batchID {
+	for i, p := range h.order {
+		if p.id == batchID {
 			h.order = append(h.order[:i], h.order[i+1:]...)
 			break
 		}

@@ -76,8 +76,8 @@ func TestHandoffTakeIsPrepare(t *testing.T) {
 }
 
 // Each chunk is taken once; a cursor the handoff cannot serve drops the
-// batch; the oldest batches make room for new ones; a batch larger than
-// the limit is not kept.
+// batch; a batch that does not fit is left out (the older ones held are
+// needed sooner); a batch held too long makes room.
 func TestHandoffBounds(t *testing.T) {
 	req := accepted(t, 2*clientele.ChunkSize)
 	h := NewHandoff(3 * clientele.ChunkSize)
@@ -93,16 +93,21 @@ func TestHandoffBounds(t *testing.T) {
 	}
 
 	h.Put("b", accepted(t, 2*clientele.ChunkSize).Inputs)
-	h.Put("c", accepted(t, 2*clientele.ChunkSize).Inputs) // b must go
+	h.Put("c", accepted(t, 2*clientele.ChunkSize).Inputs) // does not fit
+	if _, ok := h.Take("c", 0, ""); ok {
+		t.Error("c was kept beyond the limit")
+	}
+	h.order[0].at = h.order[0].at.Add(-h.maxAge - time.Second) // b waited too long
+	h.Put("d", accepted(t, 2*clientele.ChunkSize).Inputs)
 	if _, ok := h.Take("b", 0, ""); ok {
-		t.Error("b was not evicted")
+		t.Error("b outlived its age")
 	}
-	if _, ok := h.Take("c", 0, ""); !ok {
-		t.Error("c was evicted")
+	if _, ok := h.Take("d", 0, ""); !ok {
+		t.Error("d did not take b's room")
 	}
-	h.Put("d", accepted(t, 4*clientele.ChunkSize).Inputs)
-	if _, ok := h.Take("d", 0, ""); ok {
-		t.Error("a batch over the limit was kept")
+	h.Drop("d")
+	if h.held != 0 || len(h.batches) != 0 || len(h.order) != 0 {
+		t.Errorf("after Drop: held %d, batches %d, order %d", h.held, len(h.batches), len(h.order))
 	}
 	if _, ok := h.Take("unknown", 0, ""); ok {
 		t.Error("took a chunk of a batch never put")
