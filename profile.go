@@ -3,6 +3,8 @@ package clientele
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Profile types (spec §4.1).
@@ -178,4 +180,13 @@ func (p *Profile) DefaultAddress() *Address {
 		}
 	}
 	return nil
+}
+
+// NewProfileID makes the id of a new profile: a UUID (spec §4.1) of
+// version 7, whose leading bits are the creation time. Ids made one after
+// the other sort together, so a load of new profiles appends to the end
+// of the id index instead of writing all over it, which at a million
+// profiles made every insert touch a different index page.
+func NewProfileID() string {
+	return uuid.Must(uuid.NewV7()).String()
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/clientele/clientele"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -164,7 +163,7 @@ func (s *Store) applyOnce(ctx context.Context, l clientele.Lease, c clientele.Ch
 		if s.hookAfterLookup != nil {
 			s.hookAfterLookup(attempt)
 		}
-		res := clientele.Resolve(match, c, lk, uuid.NewString)
+		res := clientele.Resolve(match, c, lk, clientele.NewProfileID)
 		if err := reserveIDs(ctx, tx, res.Writes); err != nil {
 			return err
 		}

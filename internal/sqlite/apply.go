@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/clientele/clientele"
-	"github.com/google/uuid"
 )
 
 // ApplyChunk implements clientele.Store. Everything happens in one writer
@@ -53,7 +52,7 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 		if err != nil {
 			return fmt.Errorf("sqlite: apply chunk lookup: %w", err)
 		}
-		res := clientele.Resolve(match, c, lk, uuid.NewString)
+		res := clientele.Resolve(match, c, lk, clientele.NewProfileID)
 		if err := t.writeProfiles(res.Writes, stored); err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/clientele/clientele"
-	"github.com/google/uuid"
 )
 
 // The single-profile writes of the profile routes. Each is one writer
@@ -35,7 +34,7 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 			}
 			old = ps[0]
 		}
-		next, outcome, err := clientele.PlanChange(old, ch, uuid.NewString)
+		next, outcome, err := clientele.PlanChange(old, ch, clientele.NewProfileID)
 		if err != nil {
 			return err
 		}
