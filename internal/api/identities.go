@@ -32,6 +32,14 @@ func (s *server) listAllIdentities(w http.ResponseWriter, r *http.Request) error
 		Offset:     page.offset(),
 		Limit:      page.Size,
 	}
+	// GET /identities/search?handle=&identifier= (the dev guide's alias,
+	// spec §7.2): the bare names filter too.
+	if f.Handle == nil {
+		f.Handle = nonEmpty(q, "handle")
+	}
+	if f.Identifier == nil {
+		f.Identifier = nonEmpty(q, "identifier")
+	}
 	if f.IsActive, err = boolFilter(r, "filter[is_active]"); err != nil {
 		return err
 	}

@@ -45,6 +45,13 @@ func TestIdentityRoutes(t *testing.T) {
 	}
 	expectInvalid(t, e.do("GET", "/api/v3/identities?filter[is_active]=maybe", e.admin, nil), "filter.is_active")
 
+	// The dev guide's alias takes the bare names.
+	r = e.do("GET", "/api/v3/identities/search?handle=shopify&identifier=X-2", e.admin, nil)
+	expect(t, r, http.StatusOK, "")
+	if got := r.json(t)["data"].([]any); len(got) != 1 || got[0].(map[string]any)["identifier"] != "X-2" {
+		t.Errorf("identities/search: %v", got)
+	}
+
 	// X-1 is held under two handles by one profile: it is listed once.
 	r = e.do("GET", "/api/v3/identities/search-profile/X-1", e.admin, nil)
 	expect(t, r, http.StatusOK, "")

@@ -123,6 +123,7 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/api/v3/batches/{id}/items", scopes: []string{scopeReadProfiles, scopeReadImports}, handle: s.listBatchItems},
 
 		{method: "GET", pattern: "/api/v3/identities", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.listAllIdentities},
+		{method: "GET", pattern: "/api/v3/identities/search", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.listAllIdentities},
 		{method: "GET", pattern: "/api/v3/identities/search-profile/{identifier}", scopes: []string{scopeReadIdentities, scopeReadProfiles}, handle: s.searchProfilesByIdentifier},
 		{method: "GET", pattern: "/api/v3/profiles", scopes: []string{scopeReadProfiles}, handle: s.listProfiles},
 		// Literal, so that it is not read as /profiles/{id}/... (spec §1, §8.1).
