@@ -120,9 +120,11 @@ func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.T
 
 // PurgeProfile implements clientele.Store. The outbox keeps the profile's
 // events (a type, an id and a version: nothing personal); the webhook
-// deliveries go, since their bodies are the profile. Finding them scans
-// the events, which have no index on profile_id: that index would cost
-// every batch write for the sake of a rare erasure.
+// deliveries go, since their bodies are the profile. They are found from
+// the deliveries (each joined to its event by key), not from the events,
+// which are far more and have no index on profile_id: that index would
+// cost every batch write for the sake of a rare erasure. The router does
+// not store deliveries of a profile gone since it rendered them.
 func (s *Store) PurgeProfile(ctx context.Context, id, origin string, now time.Time) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var (
@@ -138,7 +140,8 @@ func (s *Store) PurgeProfile(ctx context.Context, id, origin string, now time.Ti
 		}
 		for _, q := range []string{
 			`DELETE FROM identities WHERE profile_id = $1`,
-			`DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE profile_id = $1)`,
+			`DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d
+				JOIN events e ON e.id = d.event_id WHERE e.profile_id = $1)`,
 		} {
 			if _, err := tx.Exec(ctx, q, id); err != nil {
 				return fmt.Errorf("postgres: purge profile: %w", err)

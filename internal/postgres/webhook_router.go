@@ -137,6 +137,16 @@ func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clie
 			if len(ds) == 0 {
 				return nil
 			}
+			// A profile purged or removed since the router rendered it must
+			// not go out (spec §5.6). Its row is share-locked first, so a
+			// purge that comes now waits for this commit and then deletes
+			// these deliveries with the rest; the insert skips the events
+			// of profiles already gone.
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM profiles WHERE id IN
+				(SELECT profile_id FROM events WHERE id = ANY($1::bigint[]))
+				ORDER BY id FOR KEY SHARE`, eventIDs); err != nil {
+				return err
+			}
 			_, err := tx.Exec(ctx, `WITH u AS (
 					SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])
 						WITH ORDINALITY AS u(webhook_id, event_id, event_type, message_id, body, n)),
@@ -144,7 +154,9 @@ func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clie
 					INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, message_id, status,
 						next_attempt_at, created_at, updated_at)
 					SELECT u.webhook_id, u.event_id, u.event_type, u.message_id, 'pending', $6, $6, $6
-					FROM u JOIN webhooks w ON w.id = u.webhook_id
+					FROM u JOIN webhooks w ON w.id = u.webhook_id JOIN events e ON e.id = u.event_id
+					WHERE e.profile_id = '' OR e.type = 'profile.deleted' OR EXISTS
+						(SELECT 1 FROM profiles p WHERE p.id = e.profile_id AND p.removed_at IS NULL)
 					ORDER BY u.n
 					ON CONFLICT (event_id, webhook_id) DO NOTHING
 					RETURNING id, event_id, webhook_id)

@@ -133,6 +133,10 @@ func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clie
 		if len(ds) == 0 {
 			return nil
 		}
+		gone, err := goneProfileEvents(ctx, tx, ds)
+		if err != nil {
+			return err
+		}
 		insert, err := tx.PrepareContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type,
 			message_id, status, next_attempt_at, created_at, updated_at)
 			VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (event_id, webhook_id) DO NOTHING RETURNING id`)
@@ -147,6 +151,9 @@ func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clie
 		defer payload.Close()
 		at := micros(now)
 		for _, d := range ds {
+			if gone[d.EventID] {
+				continue
+			}
 			var id int64
 			err := insert.QueryRowContext(ctx, d.WebhookID, d.EventID, d.EventType, d.MessageID, at, at, at).Scan(&id)
 			switch {
@@ -256,4 +263,32 @@ func (t *chunkTx) batchEvent(seq int64, typ string, now time.Time) error {
 		return fmt.Errorf("sqlite: insert batch event: %w", err)
 	}
 	return nil
+}
+
+// goneProfileEvents are the events among ds's whose profile was purged or
+// removed since the router rendered it: their deliveries must not go out
+// (spec §5.6). The writer is single, so no purge can come between this
+// check and the inserts.
+func goneProfileEvents(ctx context.Context, tx *sql.Tx, ds []clientele.NewDelivery) (map[int64]bool, error) {
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.EventID
+	}
+	list, _ := json.Marshal(ids) // integers always encode
+	rows, err := tx.QueryContext(ctx, `SELECT e.id FROM events e
+		WHERE e.id IN (SELECT value FROM json_each(?)) AND e.profile_id <> '' AND e.type <> 'profile.deleted'
+		AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.id = e.profile_id AND p.removed_at IS NULL)`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	gone := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		gone[id] = true
+	}
+	return gone, rows.Err()
 }

@@ -238,3 +238,44 @@ func testChangeProfileConcurrent(t *testing.T, s clientele.Store) {
 			len(got.CustomAttributes), len(got.Dates), got.Version)
 	}
 }
+
+// testRouteAfterPurge: the router renders a profile, the profile is purged
+// (or removed), then the router stores its deliveries: those of the gone
+// profile are not stored, so its data never goes out (spec §5.6); the
+// live profile's is, until that profile is purged too.
+func testRouteAfterPurge(t *testing.T, s clientele.Store) {
+	ctx := t.Context()
+	wh := hook(t, s, "profile.created", "https://example.com/a")
+	var ids []string
+	for _, email := range []string{"purged@x.com", "removed@x.com", "kept@x.com"} {
+		p, err := change(t, s, "", `{"email": "`+email+`"}`, t0)
+		ok(t, err)
+		ids = append(ids, p.Profile.ID)
+	}
+	l := claimRouter(t, s, "router", at(time.Second))
+	page, err := s.NextEvents(ctx, l, 100, at(time.Second))
+	ok(t, err)
+	var ds []clientele.NewDelivery
+	for _, e := range page.Events {
+		ds = append(ds, clientele.NewDelivery{WebhookID: wh.ID, EventID: e.ID, EventType: e.Type,
+			MessageID: "msg-" + e.ProfileID, Body: []byte(`{"id":"` + e.ProfileID + `"}`)})
+	}
+	ok(t, s.PurgeProfile(ctx, ids[0], "crm", at(time.Second)))
+	ok(t, s.RemoveProfile(ctx, ids[1], "crm", at(time.Second)))
+	ok(t, s.RouteEvents(ctx, l, page, ds, at(time.Second), ttl))
+
+	got, _, err := s.Deliveries(ctx, wh.ID, clientele.DeliveryFilter{})
+	ok(t, err)
+	if len(got) != 1 || got[0].MessageID != "msg-"+ids[2] {
+		var names []string
+		for _, d := range got {
+			names = append(names, d.MessageID)
+		}
+		t.Errorf("deliveries stored: %v, want only msg-%s", names, ids[2])
+	}
+	// Purging the kept profile takes its stored delivery too.
+	ok(t, s.PurgeProfile(ctx, ids[2], "crm", at(2*time.Second)))
+	if got, _, err := s.Deliveries(ctx, wh.ID, clientele.DeliveryFilter{}); err != nil || len(got) != 0 {
+		t.Errorf("after the purge: %d deliveries (%v)", len(got), err)
+	}
+}

@@ -84,6 +84,7 @@ var tests = []struct {
 	{"ChangeProfileConcurrent", testChangeProfileConcurrent},
 	{"RemoveProfile", testRemoveProfile},
 	{"PurgeProfile", testPurgeProfile},
+	{"RouteAfterPurge", testRouteAfterPurge},
 
 	{"WebhookCRUD", testWebhookCRUD},
 	{"WebhookUnique", testWebhookUnique},
