@@ -347,7 +347,7 @@ func (s *Store) Delivery(ctx context.Context, webhookID, id int64) (clientele.De
 // RetryDelivery implements clientele.Store.
 func (s *Store) RetryDelivery(ctx context.Context, webhookID, id int64, now time.Time) (clientele.Delivery, error) {
 	var d clientele.Delivery
-	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET status = 'pending',
 			retry_base = attempts, next_attempt_at = ?, lease_owner = NULL, lease_token = NULL,

@@ -12,13 +12,24 @@ import (
 // the connection over first come, first served, and an accept queued
 // behind both workers' chunk transactions (30–40 ms each) and the other
 // accepts took 80–230 ms; with it, an accept waits for at most the one
-// transaction in progress and the accepts ahead of it.
+// transaction in progress and the accepts ahead of it. Short single
+// statements (claims, lease renewals, token writes) use the writer
+// directly and are not ordered by the gate.
 type writeGate struct {
 	mu   sync.Mutex
 	held bool
 	// waiting holds each waiter's wake-up channel, by priority.
 	waiting [2][]chan struct{}
+	// passed counts the client grants in a row made while background
+	// work waited; at maxPassed, background goes next, so that a steady
+	// stream of requests cannot stall batches and webhooks for good.
+	passed int
 }
+
+// maxPassed is how many request transactions may go ahead of waiting
+// background work in a row: a chunk waits for at most this many short
+// request transactions, an accept for at most one chunk.
+const maxPassed = 4
 
 // Priorities, most urgent first.
 const (
@@ -56,15 +67,27 @@ func (g *writeGate) lock(ctx context.Context, prio int) error {
 	}
 }
 
-// unlock hands the gate to the first waiter of the most urgent priority,
-// or frees it.
+// unlock hands the gate to the first waiter of the most urgent priority
+// (but to background work after maxPassed requests went ahead of it), or
+// frees it.
 func (g *writeGate) unlock() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for p := range g.waiting {
+	order := []int{prioClient, prioBackground}
+	if len(g.waiting[prioBackground]) == 0 {
+		g.passed = 0
+	} else if g.passed >= maxPassed {
+		order = []int{prioBackground, prioClient}
+	}
+	for _, p := range order {
 		if len(g.waiting[p]) > 0 {
 			ch := g.waiting[p][0]
 			g.waiting[p] = g.waiting[p][1:]
+			if p == prioClient && len(g.waiting[prioBackground]) > 0 {
+				g.passed++
+			} else {
+				g.passed = 0
+			}
 			close(ch)
 			return
 		}

@@ -88,3 +88,39 @@ func TestWriteGateCancel(t *testing.T) {
 		t.Fatal("the gate did not pass on")
 	}
 }
+
+// A steady stream of requests does not keep background work out: it gets
+// the writer after at most maxPassed requests went ahead of it.
+func TestWriteGateNoStarvation(t *testing.T) {
+	var g writeGate
+	ctx := context.Background()
+	if err := g.lock(ctx, prioClient); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 2*maxPassed+2)
+	go func() {
+		g.lock(ctx, prioBackground)
+		got <- "background"
+		g.unlock()
+	}()
+	waitQueued(t, &g, prioBackground, 1)
+	// Requests keep coming: one always waits when the gate is handed on.
+	for i := range 2 * maxPassed {
+		go func() {
+			g.lock(ctx, prioClient)
+			got <- "client"
+			g.unlock()
+		}()
+		waitQueued(t, &g, prioClient, i+1)
+	}
+	g.unlock()
+	for i := range maxPassed + 1 {
+		if w := <-got; w == "background" {
+			if i < maxPassed {
+				t.Fatalf("background went after %d requests, want %d (the bound, not sooner)", i, maxPassed)
+			}
+			return
+		}
+	}
+	t.Fatalf("background still waits after %d requests", maxPassed+1)
+}
