@@ -36,18 +36,28 @@ func WrittenDate(p *Profile, in *ProfileInput) (DateAttribute, bool) {
 }
 
 // WrittenAddress is the address of p that in (PartAddress) wrote: the
-// targeted one, else the one with its external_id, else the newest (a new
-// address is appended).
+// one it matched (MatchedAddress), else the newest (a new address is
+// appended).
 func WrittenAddress(p *Profile, in *ProfileInput) (Address, bool) {
+	if a, ok := MatchedAddress(p, in); ok {
+		return a, true
+	}
+	if len(p.Addresses) > 0 {
+		return p.Addresses[len(p.Addresses)-1], true
+	}
+	return Address{}, false
+}
+
+// MatchedAddress is the address of p that in (PartAddress) updates rather
+// than adds: the targeted one, or the one with its (non-blank)
+// external_id; ok is false when in adds an address.
+func MatchedAddress(p *Profile, in *ProfileInput) (Address, bool) {
 	x := in.Addresses.V[0]
 	ext, _ := optStr(x.ExternalID, nil)
 	for _, a := range p.Addresses {
 		if x.ID != 0 && a.ID == x.ID || x.ID == 0 && ext != nil && eqPtr(a.ExternalID, ext) {
 			return a, true
 		}
-	}
-	if x.ID == 0 && ext == nil && len(p.Addresses) > 0 {
-		return p.Addresses[len(p.Addresses)-1], true
 	}
 	return Address{}, false
 }

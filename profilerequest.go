@@ -165,7 +165,7 @@ func ParseProfileTypeRequest(body []byte) (*ProfileInput, error) {
 	if err := decodeEnvelope(body, &env); err != nil {
 		return nil, err
 	}
-	if !env.ProfileType.Set {
+	if blankStr(env.ProfileType) {
 		return nil, FieldErrors{"profile_type": {"The profile type field is required."}}.Err()
 	}
 	in := &ProfileInput{ProfileType: env.ProfileType}

@@ -60,6 +60,7 @@ func TestParseProfileRequest(t *testing.T) {
 		{`{"first_name": "A"}`, ModeCreate, `map[email:[The email field is required.]]`},
 		{`[]`, ModeCreate, `map[email:[The email field is required.]]`},
 		{`[]`, ModeUpdate, ``},
+		{`{"email": " "}`, ModeUpdate, `map[email:[The email field is required.]]`},
 		{`{"email": "A@B.COM", "mobile_phone": "0412 345 678"}`, ModeCreate, ``},
 		{`{"mobile_phone": "12"}`, ModeUpdate, `map[mobile_phone:[The mobile phone format is invalid.]]`},
 	} {

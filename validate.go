@@ -18,7 +18,8 @@ const (
 	ModeBatchItem ValidateMode = iota
 	// ModeCreate validates POST /profiles; email is required (spec §5.2).
 	ModeCreate
-	// ModeUpdate validates PUT /profiles/{id}; every field is optional.
+	// ModeUpdate validates PUT /profiles/{id}; every field is optional,
+	// but an email sent must not be blank.
 	ModeUpdate
 )
 
@@ -62,7 +63,9 @@ func ValidateProfileInput(in *ProfileInput, mode ValidateMode) FieldErrors {
 	v.name("first_name", in.FirstName)
 	v.name("last_name", in.LastName)
 
-	if mode == ModeCreate && blankStr(in.Email) {
+	// An update may leave the email out but not clear it: create requires
+	// one (spec §5.2), and §5.4 validates updates "as for create".
+	if (mode == ModeCreate || mode == ModeUpdate && in.Email.Set) && blankStr(in.Email) {
 		v.fail("email", "field is required.")
 	} else if s, ok := v.str("email", in.Email, maxStr); ok && !validEmail(s) {
 		v.fail("email", "must be a valid email address.")

@@ -137,7 +137,15 @@ func (s *server) createIdentity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.applyPart(r, partWrite{profileID: id, part: clientele.PartIdentity, in: in})
+	// The pair must be new to the profile too (spec §4.2): another
+	// profile's is refused by the store's key rule, this one's here.
+	p, err := s.applyPart(r, partWrite{profileID: id, part: clientele.PartIdentity, in: in,
+		edit: func(p *clientele.Profile, _ time.Time) (bool, error) {
+			if _, held := clientele.WrittenIdentity(p, in); held {
+				return false, clientele.FieldErrors{"identifier": {"The identifier has already been taken."}}.Err()
+			}
+			return false, nil
+		}})
 	if err != nil {
 		return err
 	}
@@ -209,6 +217,11 @@ func (s *server) putCustomAttribute(w http.ResponseWriter, r *http.Request) erro
 	}})
 	if err != nil {
 		return err
+	}
+	// The body is {type?, value} (spec §8.1): a PUT without a value would
+	// store null, which no client means.
+	if v := in.CustomAttributes.V[0].Value; !v.Set || v.Null {
+		return clientele.FieldErrors{"value": {"The value field is required."}}.Err()
 	}
 	p, err := s.applyPart(r, partWrite{profileID: id, part: clientele.PartCustom, in: in})
 	if err != nil {
@@ -340,8 +353,7 @@ func (s *server) createAddress(w http.ResponseWriter, r *http.Request) error {
 	}
 	var existed bool
 	p, err := s.applyPart(r, partWrite{profileID: id, part: clientele.PartAddress, in: in, edit: func(p *clientele.Profile, _ time.Time) (bool, error) {
-		_, existed = clientele.WrittenAddress(p, in)
-		existed = existed && in.Addresses.V[0].ExternalID.Set // no external_id: always new
+		_, existed = clientele.MatchedAddress(p, in)
 		return false, nil
 	}})
 	if err != nil {

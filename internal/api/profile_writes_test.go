@@ -73,6 +73,8 @@ func TestProfileCreateUpdateDelete(t *testing.T) {
 	}
 	expect(t, e.do("PUT", "/api/v3/profiles/"+id, e.admin, []byte(`{"birth_day": 40}`)),
 		422, invalid("birth_day", "The birth day must be between 1 and 31."))
+	expect(t, e.do("PUT", "/api/v3/profiles/"+id, e.admin, []byte(`{"email": null}`)),
+		422, invalid("email", "The email field is required."))
 	expect(t, e.do("PUT", "/api/v3/profiles/00000000-0000-4000-8000-000000000000", e.admin, []byte(`{}`)), 404, "")
 	expect(t, e.do("PUT", "/api/v3/profiles/not-a-uuid", e.admin, []byte(`{}`)), 404, "")
 
@@ -82,8 +84,10 @@ func TestProfileCreateUpdateDelete(t *testing.T) {
 	if ut["profile_type"] != "active" || ut["first_name"] != "Ann" {
 		t.Errorf("update-type: %v", ut)
 	}
-	expect(t, e.do("PUT", "/api/v3/profiles/"+id+"/update-type", e.admin, []byte(`{}`)),
-		422, invalid("profile_type", "The profile type field is required."))
+	for _, body := range []string{`{}`, `{"profile_type": null}`, `{"profile_type": " "}`} {
+		expect(t, e.do("PUT", "/api/v3/profiles/"+id+"/update-type", e.admin, []byte(body)),
+			422, invalid("profile_type", "The profile type field is required."))
+	}
 	expect(t, e.do("PUT", "/api/v3/profiles/"+id+"/update-type", e.admin, []byte(`{"profile_type": "vip"}`)),
 		422, invalid("profile_type", "The selected profile type is invalid."))
 
@@ -134,6 +138,8 @@ func TestIdentityWrites(t *testing.T) {
 		422, invalid("identifier", "The identifier has already been taken."))
 	expect(t, e.do("POST", base, e.admin, []byte(`{"identifier": "x"}`)),
 		422, invalid("handle", "The handle field is required."))
+	expect(t, e.do("POST", base, e.admin, []byte(`{"handle": "shopify", "identifier": " S-2 "}`)),
+		422, invalid("identifier", "The identifier has already been taken."))
 	expect(t, e.do("PUT", base+"/shopify", e.admin, []byte(`{"identifier": ""}`)),
 		422, invalid("identifier", "The identifier field is required."))
 	expect(t, e.do("PUT", base+"/nope", e.admin, []byte(`{}`)), 404, "")
@@ -166,6 +172,8 @@ func TestCustomAttributeAndDateWrites(t *testing.T) {
 	expect(t, e.do("PUT", base+"/attributes/custom/loyalty:score", e.admin, []byte(`{"type": "integer", "value": "x"}`)),
 		422, "")
 	expect(t, e.do("PUT", base+"/attributes/custom/nocolon", e.admin, []byte(`{"value": 1}`)), 404, "")
+	expect(t, e.do("PUT", base+"/attributes/custom/loyalty:score", e.admin, []byte(`{"type": "integer"}`)),
+		422, invalid("value", "The value field is required."))
 	e.send("DELETE", base+"/attributes/custom/loyalty:tier", "", http.StatusNoContent)
 	expect(t, e.do("GET", base+"/attributes/custom/loyalty:tier", e.admin, nil), 404, "")
 	expect(t, e.do("DELETE", base+"/attributes/custom/loyalty:tier", e.admin, nil), 404, "")
@@ -228,6 +236,10 @@ func TestCommsAppearanceAndAddressWrites(t *testing.T) {
 	if a2["is_default"] != false || a2["id"] == a1["id"] {
 		t.Errorf("second address %v", a2)
 	}
+	// A null external_id matches nothing: a new address, 201.
+	a3 := e.send("POST", base+"/addresses", `{"address_line_1": "3 Bay Rd", "city": "Perth", "postcode": "6000",
+		"country": "AU", "external_id": null}`, http.StatusCreated)["data"].(map[string]any)
+	e.send("DELETE", fmt.Sprintf("%s/addresses/%v", base, a3["id"]), "", http.StatusNoContent)
 	expect(t, e.do("POST", base+"/addresses", e.admin, []byte(`{"city": "Perth", "postcode": "6000", "country": "AU"}`)),
 		422, invalid("address_line_1", "The address line 1 field is required."))
 	a2Path := fmt.Sprintf("%s/addresses/%v", base, a2["id"])
