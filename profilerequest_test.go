@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 func TestParsePartRequestErrors(t *testing.T) {
@@ -138,5 +140,23 @@ func TestPlanChange(t *testing.T) {
 	}}, id)
 	if ErrorCode(err) != ENOTFOUND {
 		t.Errorf("edit error: %v", err)
+	}
+}
+
+// Profile ids are version 4 UUIDs (the contract) that sort in the order
+// they were made, a millisecond apart or more.
+func TestNewProfileID(t *testing.T) {
+	prev := ""
+	for range 3 {
+		id := NewProfileID()
+		u, err := uuid.Parse(id)
+		if err != nil || u.Version() != 4 || u.Variant() != uuid.RFC4122 || len(id) != 36 {
+			t.Fatalf("%s: version %v variant %v (%v)", id, u.Version(), u.Variant(), err)
+		}
+		if id <= prev {
+			t.Errorf("%s made after %s sorts before it", id, prev)
+		}
+		prev = id
+		time.Sleep(2 * time.Millisecond)
 	}
 }
