@@ -143,7 +143,9 @@ func (s *server) unlinkRegionEverywhere(r *http.Request, id int64) error {
 	}
 	for {
 		// Each pass unlinks what it finds, so the next starts at the top.
-		ps, _, err := s.store.ListProfiles(r.Context(), clientele.ProfileFilter{RegionIDs: []int64{id}, Limit: 100})
+		// Each pass reads every candidate (the filter is on the doc), so
+		// passes are few and large.
+		ps, _, err := s.store.ListProfiles(r.Context(), clientele.ProfileFilter{RegionIDs: []int64{id}, Limit: 1000})
 		if err != nil {
 			return err
 		}

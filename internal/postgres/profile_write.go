@@ -98,6 +98,10 @@ func snapshot(p *clientele.Profile) *storedProfile {
 // typed "deleted"); its identities go, which frees them, and the partial
 // unique indexes stop counting its email and mobile.
 func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.Time) error {
+	return s.withRetries(ctx, func(int) error { return s.removeProfile(ctx, id, origin, now) })
+}
+
+func (s *Store) removeProfile(ctx context.Context, id, origin string, now time.Time) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var version int64
 		err := tx.QueryRow(ctx, `UPDATE profiles SET removed_at = $1, updated_at = $1, profile_type = 'deleted',
@@ -126,6 +130,10 @@ func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.T
 // cost every batch write for the sake of a rare erasure. The router does
 // not store deliveries of a profile gone since it rendered them.
 func (s *Store) PurgeProfile(ctx context.Context, id, origin string, now time.Time) error {
+	return s.withRetries(ctx, func(int) error { return s.purgeProfile(ctx, id, origin, now) })
+}
+
+func (s *Store) purgeProfile(ctx context.Context, id, origin string, now time.Time) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var (
 			version int64

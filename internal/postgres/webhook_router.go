@@ -154,8 +154,8 @@ func (s *Store) RouteEvents(ctx context.Context, l clientele.RouterLease, p clie
 					INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, message_id, status,
 						next_attempt_at, created_at, updated_at)
 					SELECT u.webhook_id, u.event_id, u.event_type, u.message_id, 'pending', $6, $6, $6
-					FROM u JOIN webhooks w ON w.id = u.webhook_id JOIN events e ON e.id = u.event_id
-					WHERE e.profile_id = '' OR e.type = 'profile.deleted' OR EXISTS
+					FROM u JOIN webhooks w ON w.id = u.webhook_id LEFT JOIN events e ON e.id = u.event_id
+					WHERE e.id IS NULL OR e.profile_id = '' OR e.type = 'profile.deleted' OR EXISTS
 						(SELECT 1 FROM profiles p WHERE p.id = e.profile_id AND p.removed_at IS NULL)
 					ORDER BY u.n
 					ON CONFLICT (event_id, webhook_id) DO NOTHING

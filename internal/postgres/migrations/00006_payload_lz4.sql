@@ -22,4 +22,12 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
-ALTER TABLE batch_payloads ALTER COLUMN items SET COMPRESSION default;
+-- +goose StatementBegin
+DO $$
+BEGIN
+    EXECUTE 'ALTER TABLE batch_payloads ALTER COLUMN items SET COMPRESSION default';
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+    NULL;
+END
+$$;
+-- +goose StatementEnd
