@@ -186,8 +186,8 @@ func CoerceCustomValue(typ string, raw json.RawMessage) (v json.RawMessage, msg 
 	}
 	var str string
 	isStr := raw[0] == '"'
-	if isStr && json.Unmarshal(raw, &str) != nil {
-		isStr = false
+	if isStr {
+		str, isStr = unquote(raw)
 	}
 	isNum := raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9'
 	switch typ {
@@ -259,9 +259,5 @@ func CoerceCustomValue(typ string, raw json.RawMessage) (v json.RawMessage, msg 
 // marshalString encodes s as a JSON string without HTML escaping, so that
 // stored values read back as sent ("<b>" stays "<b>").
 func marshalString(s string) json.RawMessage {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return bytes.TrimRight(buf.Bytes(), "\n")
+	return appendJSONString(nil, s)
 }
