@@ -73,11 +73,7 @@ func (s *server) renderOwners(r *http.Request, ids []clientele.Identity) (map[st
 	if err != nil {
 		return nil, err
 	}
-	ptrs := make([]*clientele.Profile, len(ps))
-	for i := range ps {
-		ptrs[i] = &ps[i]
-	}
-	rendered, err := s.renderProfiles(r.Context(), ptrs)
+	rendered, err := s.renderProfiles(r.Context(), ps)
 	if err != nil {
 		return nil, err
 	}

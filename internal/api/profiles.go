@@ -109,11 +109,7 @@ func (s *server) profilePage(w http.ResponseWriter, r *http.Request, needAttribu
 	if err != nil {
 		return err
 	}
-	ptrs := make([]*clientele.Profile, len(profiles))
-	for i := range profiles {
-		ptrs[i] = &profiles[i]
-	}
-	data, err := s.renderProfiles(r.Context(), ptrs)
+	data, err := s.renderProfiles(r.Context(), profiles)
 	if err != nil {
 		return err
 	}

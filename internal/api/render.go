@@ -11,7 +11,7 @@ import (
 // renderProfiles renders profiles as every route shows them: the wire
 // form, with each region link joined to its global region (spec §4.8),
 // all looked up in one store call.
-func (s *server) renderProfiles(ctx context.Context, ps []*clientele.Profile) ([]wire.Profile, error) {
+func (s *server) renderProfiles(ctx context.Context, ps []clientele.Profile) ([]wire.Profile, error) {
 	var known []clientele.Region
 	if ids := wire.RegionIDs(ps); len(ids) > 0 {
 		var err error
@@ -21,8 +21,8 @@ func (s *server) renderProfiles(ctx context.Context, ps []*clientele.Profile) ([
 	}
 	now := s.now()
 	out := make([]wire.Profile, len(ps))
-	for i, p := range ps {
-		out[i] = wire.RenderProfile(p, now)
+	for i := range ps {
+		out[i] = wire.RenderProfile(&ps[i], now)
 		wire.JoinRegions(&out[i], known)
 	}
 	return out, nil
@@ -30,7 +30,7 @@ func (s *server) renderProfiles(ctx context.Context, ps []*clientele.Profile) ([
 
 // renderProfile is renderProfiles of one profile.
 func (s *server) renderProfile(ctx context.Context, p *clientele.Profile) (wire.Profile, error) {
-	out, err := s.renderProfiles(ctx, []*clientele.Profile{p})
+	out, err := s.renderProfiles(ctx, []clientele.Profile{*p})
 	if err != nil {
 		return wire.Profile{}, err
 	}

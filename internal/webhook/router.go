@@ -208,12 +208,8 @@ func (r *Router) match(ctx context.Context, events []clientele.Event, hooks []cl
 		if err != nil {
 			return nil, err
 		}
-		ptrs := make([]*clientele.Profile, len(ps))
-		for i := range ps {
-			ptrs[i] = &ps[i]
-		}
 		var regions []clientele.Region
-		if ids := wire.RegionIDs(ptrs); len(ids) > 0 {
+		if ids := wire.RegionIDs(ps); len(ids) > 0 {
 			if regions, err = r.store.RegionsByIDs(ctx, ids); err != nil {
 				return nil, err
 			}

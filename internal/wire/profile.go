@@ -168,7 +168,7 @@ type Region struct {
 }
 
 // RegionIDs lists the global regions the profiles link, each once.
-func RegionIDs(ps []*clientele.Profile) []int64 {
+func RegionIDs(ps []clientele.Profile) []int64 {
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, p := range ps {
