@@ -128,7 +128,8 @@ func TestMethodNotAllowed(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct{ method, path string }{
 		{"DELETE", "/api/health"},
-		{"PATCH", "/api/v3/profiles/batch"},
+		{"PUT", "/api/v3/profiles/batch"},
+		{"DELETE", "/api/v3/profiles/search-id"},
 		{"PATCH", "/api/v3/profiles"},
 		{"PUT", "/api/v3/batches/92975ecb-5264-4d31-9f2b-789fa01f4555"},
 		{"DELETE", "/api/v3/profiles"},

@@ -230,6 +230,14 @@ func NewHandler(d Deps) http.Handler {
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.pattern, s.endpoint(rt))
 	}
+	// The literal POST routes under /profiles/ (spec §1) would otherwise
+	// hand PUT and DELETE to /profiles/{id}, which 404s a profile called
+	// "batch"; a known route with another method is a 405 (spec §2).
+	for _, seg := range []string{"batch", "batch.json", "search-id", "availability", "sync"} {
+		for _, method := range []string{"PUT", "DELETE"} {
+			mux.Handle(method+" /api/v3/profiles/"+seg, onlyPost(s))
+		}
+	}
 	return s.observe(s.fallback(mux))
 }
 
@@ -250,5 +258,14 @@ func (s *server) endpoint(rt route) http.Handler {
 		if err := rt.handle(w, r); err != nil {
 			writeError(w, r, s.log, err)
 		}
+	})
+}
+
+// onlyPost answers 405 with "Allow: POST", as ServeMux does for a route
+// registered with POST only.
+func onlyPost(s *server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		writeError(w, r, s.log, errMethodNotAllowed)
 	})
 }
