@@ -221,7 +221,7 @@ func (s *server) putCustomAttribute(w http.ResponseWriter, r *http.Request) erro
 	// The body is {type?, value} (spec §8.1): a PUT without a value would
 	// store null, which no client means.
 	if v := in.CustomAttributes.V[0].Value; !v.Set || v.Null {
-		return clientele.FieldErrors{"value": {"The value field is required."}}.Err()
+		return s.profileFirst(r, clientele.FieldErrors{"value": {"The value field is required."}}.Err())
 	}
 	p, err := s.applyPart(r, partWrite{profileID: id, part: clientele.PartCustom, in: in})
 	if err != nil {
@@ -434,7 +434,7 @@ func (s *server) linkRegion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(known) == 0 {
-		return clientele.FieldErrors{"region_id": {"The selected region id is invalid."}}.Err()
+		return s.profileFirst(r, clientele.FieldErrors{"region_id": {"The selected region id is invalid."}}.Err())
 	}
 	return s.writeRegions(w, r, partWrite{profileID: id, part: clientele.PartRegion, in: in})
 }

@@ -50,14 +50,32 @@ func (s *server) updateWith(w http.ResponseWriter, r *http.Request, parse func([
 	return s.changeAndRender(w, r, http.StatusOK, clientele.ProfileChange{ID: id, Input: in})
 }
 
-// profileBody reads the request body and parses it with parse.
+// profileBody reads the request body and parses it with parse. A body
+// refused on a route whose profile does not exist is that profile's 404,
+// as Laravel binds the route's model before it validates.
 func (s *server) profileBody(w http.ResponseWriter, r *http.Request, parse func([]byte) (*clientele.ProfileInput, error)) (*clientele.ProfileInput, error) {
 	body, release, err := s.readJSONBody(w, r)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return parse(body)
+	in, err := parse(body)
+	if err != nil {
+		return nil, s.profileFirst(r, err)
+	}
+	return in, nil
+}
+
+// profileFirst is err, unless the path names a profile that does not
+// exist: then that 404. It reads the store only on this error path.
+func (s *server) profileFirst(r *http.Request, err error) error {
+	if r.PathValue("id") == "" {
+		return err
+	}
+	if _, perr := s.profileByID(r.Context(), r.PathValue("id")); clientele.ErrorCode(perr) == clientele.ENOTFOUND {
+		return perr
+	}
+	return err
 }
 
 // changeAndRender applies ch (with the request's origin and time) and
