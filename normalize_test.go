@@ -74,3 +74,42 @@ func BenchmarkNormalizeInput(b *testing.B) {
 		}
 	}
 }
+
+// The E.164 forms NormalizePhone returns parse back to themselves, valid,
+// under any region: what lets knownE164 answer for them without parsing.
+// Checked with the set emptied, so each answer comes from the parser.
+func TestNormalizePhoneRoundTrip(t *testing.T) {
+	for _, c := range []struct{ in, region string }{
+		{"0412 345 678", "AU"}, {"(02) 9374 4000", "AU"}, {"+61 412 345 678", ""},
+		{"06 1234 5678", "IT"}, {"+39 06 1234 5678", ""}, {"(650) 253-0000", "US"},
+		{"020 7031 3000", "GB"}, {"030 123456", "DE"}, {"021 123 4567", "NZ"},
+		{"+1 242 365 1234", ""}, {"+800 1234 5678", ""},
+	} {
+		knownE164 = newStringSet(1 << 16)
+		e164, ok := NormalizePhone(c.in, c.region)
+		if !ok {
+			t.Errorf("%s (%s) is not valid", c.in, c.region)
+			continue
+		}
+		for _, region := range []string{"", "AU", "US", "IT"} {
+			knownE164 = newStringSet(1 << 16)
+			if again, ok := NormalizePhone(e164, region); !ok || again != e164 {
+				t.Errorf("%s from %s (%s) parses under %q as %s, %v", e164, c.in, c.region, region, again, ok)
+			}
+		}
+	}
+	// And the set answers as the parser does, bounded.
+	knownE164 = newStringSet(2)
+	for _, n := range []string{"+61412345678", "+61412345679", "+61412345670"} {
+		if _, ok := NormalizePhone(n, ""); !ok {
+			t.Fatalf("%s invalid", n)
+		}
+	}
+	if len(knownE164.cur)+len(knownE164.old) > 4 || !knownE164.has("+61412345670") {
+		t.Errorf("set not bounded or lost the newest: %v %v", knownE164.cur, knownE164.old)
+	}
+	if _, ok := NormalizePhone("+6141234567", ""); ok {
+		t.Error("a short number is valid")
+	}
+	knownE164 = newStringSet(1 << 16)
+}
