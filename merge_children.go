@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -25,14 +26,7 @@ func (m *merger) identities(l List[IdentityInput]) {
 		h, _ := x.Handle.Value()
 		v, _ := x.Identifier.Value()
 		h, v = strings.TrimSpace(h), strings.TrimSpace(v)
-		i := -1
-		for j := range p.Identities {
-			if x.ID != 0 && p.Identities[j].ID == x.ID ||
-				x.ID == 0 && p.Identities[j].Handle == h && p.Identities[j].Identifier == v {
-				i = j
-				break
-			}
-		}
+		i := slices.IndexFunc(p.Identities, func(id Identity) bool { return identityMatches(id, x) })
 		switch {
 		case i < 0 && x.ID != 0:
 			continue // the identity it names is gone; the caller reports that
@@ -77,6 +71,17 @@ func (m *merger) identities(l List[IdentityInput]) {
 			replaceChild(m, &p.Identities[j], next)
 		}
 	}
+}
+
+// identityMatches is the key an identity input upserts by: the identity it
+// targets (a PUT by id or handle), else its (handle, identifier).
+func identityMatches(id Identity, x IdentityInput) bool {
+	if x.ID != 0 {
+		return id.ID == x.ID
+	}
+	h, _ := x.Handle.Value()
+	v, _ := x.Identifier.Value()
+	return id.Handle == strings.TrimSpace(h) && id.Identifier == strings.TrimSpace(v)
 }
 
 // customAttributes upserts by namespace:handle; the value is stored as the
@@ -194,14 +199,7 @@ func (m *merger) addresses(l List[AddressInput]) {
 	p := m.p
 	def := -1
 	for _, x := range l.V {
-		ext, _ := optStr(x.ExternalID, nil)
-		i := -1
-		for j := range p.Addresses {
-			if x.ID != 0 && p.Addresses[j].ID == x.ID || x.ID == 0 && ext != nil && eqPtr(p.Addresses[j].ExternalID, ext) {
-				i = j
-				break
-			}
-		}
+		i := slices.IndexFunc(p.Addresses, func(a Address) bool { return addressMatches(a, x) })
 		if i < 0 && x.ID != 0 {
 			continue // the address it names is gone; the caller reports that
 		}
@@ -260,6 +258,16 @@ func (m *merger) addresses(l List[AddressInput]) {
 			replaceChild(m, &p.Addresses[j], next)
 		}
 	}
+}
+
+// addressMatches is the key an address input upserts by: the address it
+// targets (a PUT by id), else its non-blank external_id.
+func addressMatches(a Address, x AddressInput) bool {
+	if x.ID != 0 {
+		return a.ID == x.ID
+	}
+	ext, _ := optStr(x.ExternalID, nil)
+	return ext != nil && eqPtr(a.ExternalID, ext)
 }
 
 // regions upserts profile region links by region_id; is_active defaults to

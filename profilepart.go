@@ -1,20 +1,16 @@
 package clientele
 
-import "strings"
-
 // Finding, after a write, the child that a sub-resource body wrote: by the
-// same keys the merge rules (merge_children.go) upsert by, so the route
-// answers with exactly the child the merge touched.
+// same keys the merge rules upsert by (identityMatches, addressMatches in
+// merge_children.go), so the route answers with exactly the child the
+// merge touched.
 
 // WrittenIdentity is the identity of p that in (a ParsePartRequest of
 // PartIdentity) wrote: the targeted one, else the one with its pair.
 func WrittenIdentity(p *Profile, in *ProfileInput) (Identity, bool) {
 	x := in.Identities.V[0]
-	h, _ := x.Handle.Value()
-	v, _ := x.Identifier.Value()
-	h, v = strings.TrimSpace(h), strings.TrimSpace(v)
 	for _, id := range p.Identities {
-		if x.ID != 0 && id.ID == x.ID || x.ID == 0 && id.Handle == h && id.Identifier == v {
+		if identityMatches(id, x) {
 			return id, true
 		}
 	}
@@ -53,9 +49,8 @@ func WrittenAddress(p *Profile, in *ProfileInput) (Address, bool) {
 // external_id; ok is false when in adds an address.
 func MatchedAddress(p *Profile, in *ProfileInput) (Address, bool) {
 	x := in.Addresses.V[0]
-	ext, _ := optStr(x.ExternalID, nil)
 	for _, a := range p.Addresses {
-		if x.ID != 0 && a.ID == x.ID || x.ID == 0 && ext != nil && eqPtr(a.ExternalID, ext) {
+		if addressMatches(a, x) {
 			return a, true
 		}
 	}
