@@ -132,15 +132,7 @@ func (m *merger) dates(l List[DateInput]) {
 	}
 	p := m.p
 	for _, x := range l.V {
-		h, _ := optStr(x.Handle, nil)
-		r, _ := optStr(x.Relationship, nil)
-		i := -1
-		for j := range p.Dates {
-			if eqPtr(p.Dates[j].Handle, h) && eqPtr(p.Dates[j].Relationship, r) {
-				i = j
-				break
-			}
-		}
+		i := slices.IndexFunc(p.Dates, func(d DateAttribute) bool { return dateMatches(d, x) })
 		var next DateAttribute
 		if i >= 0 {
 			next = cloneDate(p.Dates[i])
@@ -258,6 +250,14 @@ func (m *merger) addresses(l List[AddressInput]) {
 			replaceChild(m, &p.Addresses[j], next)
 		}
 	}
+}
+
+// dateMatches is the key a date input upserts by: (handle, relationship),
+// where a missing one matches only another missing one.
+func dateMatches(d DateAttribute, x DateInput) bool {
+	h, _ := optStr(x.Handle, nil)
+	r, _ := optStr(x.Relationship, nil)
+	return eqPtr(d.Handle, h) && eqPtr(d.Relationship, r)
 }
 
 // addressMatches is the key an address input upserts by: the address it

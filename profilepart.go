@@ -1,8 +1,8 @@
 package clientele
 
 // Finding, after a write, the child that a sub-resource body wrote: by the
-// same keys the merge rules upsert by (identityMatches, addressMatches in
-// merge_children.go), so the route answers with exactly the child the
+// same keys the merge rules upsert by (identityMatches, dateMatches,
+// addressMatches in merge_children.go), so the route answers with exactly the child the
 // merge touched.
 
 // WrittenIdentity is the identity of p that in (a ParsePartRequest of
@@ -21,10 +21,8 @@ func WrittenIdentity(p *Profile, in *ProfileInput) (Identity, bool) {
 // its (handle, relationship).
 func WrittenDate(p *Profile, in *ProfileInput) (DateAttribute, bool) {
 	x := in.DatesAttributes.V[0]
-	h, _ := optStr(x.Handle, nil)
-	r, _ := optStr(x.Relationship, nil)
 	for _, d := range p.Dates {
-		if eqPtr(d.Handle, h) && eqPtr(d.Relationship, r) {
+		if dateMatches(d, x) {
 			return d, true
 		}
 	}
