@@ -2,9 +2,7 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/clientele/clientele"
 	"github.com/clientele/clientele/internal/wire"
@@ -136,11 +134,11 @@ func (s *server) deleteRegion(w http.ResponseWriter, r *http.Request) error {
 // work; a link made while it runs can outlive the region, and then shows
 // as a link to a region that no longer exists.
 func (s *server) unlinkRegionEverywhere(r *http.Request, id int64) error {
-	unlink := func(p *clientele.Profile, _ time.Time) (bool, error) {
-		n := len(p.Regions)
-		p.Regions = slices.DeleteFunc(p.Regions, func(x clientele.ProfileRegion) bool { return x.RegionID == id })
-		return len(p.Regions) != n, nil
-	}
+	// The same Edit as DELETE /profiles/{id}/regions/{id}; its 404 (the
+	// link went meanwhile) is skipped below, as a profile removed is.
+	unlink := removing("region",
+		func(p *clientele.Profile) *[]clientele.ProfileRegion { return &p.Regions },
+		func(x clientele.ProfileRegion) bool { return x.RegionID == id })
 	for {
 		// Each pass unlinks what it finds, so the next starts at the top.
 		// Each pass reads every candidate (the filter is on the doc), so
@@ -155,7 +153,7 @@ func (s *server) unlinkRegionEverywhere(r *http.Request, id int64) error {
 		for _, p := range ps {
 			_, err := s.store.ChangeProfile(r.Context(), clientele.ProfileChange{ID: p.ID, Edit: unlink,
 				Origin: originOf(r), Now: s.now()})
-			if err != nil && clientele.ErrorCode(err) != clientele.ENOTFOUND { // removed meanwhile
+			if err != nil && clientele.ErrorCode(err) != clientele.ENOTFOUND { // gone meanwhile
 				return err
 			}
 		}
