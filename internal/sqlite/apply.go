@@ -102,10 +102,33 @@ func (t *chunkTx) exec(s *sql.Stmt, args ...any) (sql.Result, error) {
 // ProfileWrite.Before, so that they stay right whatever Merge shares
 // between the old and the new profile.
 type storedProfile struct {
-	version                          int64
+	rowid, version                   int64
 	email, mobile                    string // "" for null
 	firstName, lastName, profileType string
 	identities                       map[int64]clientele.Identity
+}
+
+// rowids maps the ids of the profiles the writer loaded to their rowids.
+type rowids map[string]int64
+
+// scan reads rows of rowid and profileColumns (the writer's profile
+// lookups) into profiles without identities, noting each one's rowid.
+func (r rowids) scan(rows *sql.Rows, err error) ([]*clientele.Profile, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*clientele.Profile
+	for rows.Next() {
+		var rowid int64
+		p, err := scanProfile(rows, &rowid)
+		if err != nil {
+			return nil, err
+		}
+		r[p.ID] = rowid
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // jsonList is vals as the JSON array the lookups bind.
@@ -122,9 +145,10 @@ func jsonList(vals []string) string {
 // that no profile is loaded (and its doc decoded) twice.
 func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[string]*storedProfile, error) {
 	var owners []*clientele.Profile
+	rowidOf := rowids{}
 	identitiesOf := func(arg any) (*sql.Rows, error) { return t.query(t.st.identitiesOf, arg) }
 	if len(keys.Emails) > 0 {
-		ps, err := scanProfiles(t.query(t.st.byEmail, jsonList(keys.Emails)))
+		ps, err := rowidOf.scan(t.query(t.st.byEmail, jsonList(keys.Emails)))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -187,7 +211,7 @@ func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[
 		}
 	}
 	if len(ids) > 0 {
-		ps, err := scanProfiles(t.query(t.st.byID, jsonList(ids)))
+		ps, err := rowidOf.scan(t.query(t.st.byID, jsonList(ids)))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -200,7 +224,7 @@ func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[
 	lk := clientele.NewChunkLookup()
 	stored := make(map[string]*storedProfile, len(owners))
 	for _, p := range owners {
-		stored[p.ID] = snapshot(p)
+		stored[p.ID] = snapshot(p, rowidOf[p.ID])
 		lk.Add(p)
 	}
 	return lk, stored, nil

@@ -31,27 +31,38 @@ func scanRows(rows *sql.Rows, keep func(*clientele.Profile) bool) ([]*clientele.
 	defer rows.Close()
 	var out []*clientele.Profile
 	for rows.Next() {
-		var (
-			p                clientele.Profile
-			email, mobile    sql.NullString
-			created, updated int64
-			data             sql.RawBytes
-		)
-		if err := rows.Scan(&p.ID, &email, &mobile, &p.FirstName, &p.LastName, &p.ProfileType,
-			&created, &updated, &p.Version, &data); err != nil {
+		p, err := scanProfile(rows)
+		if err != nil {
 			return nil, err
 		}
-		p.Email, p.MobilePhone = fromNullString(email), fromNullString(mobile)
-		p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
-		if err := clientele.UnmarshalProfileDoc(data, &p); err != nil {
-			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
-		}
-		if keep != nil && !keep(&p) {
+		if keep != nil && !keep(p) {
 			continue
 		}
-		out = append(out, &p)
+		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// scanProfile reads the current row: the columns lead points into, then
+// profileColumns.
+func scanProfile(rows *sql.Rows, lead ...any) (*clientele.Profile, error) {
+	var (
+		p                clientele.Profile
+		email, mobile    sql.NullString
+		created, updated int64
+		data             sql.RawBytes
+	)
+	dest := append(lead, &p.ID, &email, &mobile, &p.FirstName, &p.LastName, &p.ProfileType,
+		&created, &updated, &p.Version, &data)
+	if err := rows.Scan(dest...); err != nil {
+		return nil, err
+	}
+	p.Email, p.MobilePhone = fromNullString(email), fromNullString(mobile)
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err := clientele.UnmarshalProfileDoc(data, &p); err != nil {
+		return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+	}
+	return &p, nil
 }
 
 // loadIdentities fills in the identities of ps, in id (creation) order, from

@@ -21,8 +21,9 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		t := &chunkTx{ctx: context.WithoutCancel(ctx), tx: tx, st: s.st, bound: map[*sql.Stmt]*sql.Stmt{}}
 		var old *clientele.Profile
+		oldRowid := rowids{}
 		if ch.ID != "" {
-			ps, err := scanProfiles(t.query(t.st.byID, jsonList([]string{ch.ID})))
+			ps, err := oldRowid.scan(t.query(t.st.byID, jsonList([]string{ch.ID})))
 			if err == nil {
 				err = loadIdentities(ps, func(arg any) (*sql.Rows, error) { return t.query(t.st.identitiesOf, arg) })
 			}
@@ -53,7 +54,7 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 		if old != nil && stored[old.ID] == nil {
 			// The change gave up every key old held, so the lookup did not
 			// load it; the writes diff against what was stored.
-			stored[old.ID] = snapshot(old)
+			stored[old.ID] = snapshot(old, oldRowid[old.ID])
 		}
 		if err := t.writeProfiles([]clientele.ProfileWrite{{Profile: next, Before: old}}, stored); err != nil {
 			return err
@@ -67,9 +68,10 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 	return out, err
 }
 
-// snapshot is the stored state of p that writeProfiles diffs against.
-func snapshot(p *clientele.Profile) *storedProfile {
-	st := &storedProfile{version: p.Version, firstName: p.FirstName, lastName: p.LastName,
+// snapshot is the stored state of p, the profile at rowid, that
+// writeProfiles diffs against.
+func snapshot(p *clientele.Profile, rowid int64) *storedProfile {
+	st := &storedProfile{rowid: rowid, version: p.Version, firstName: p.FirstName, lastName: p.LastName,
 		profileType: p.ProfileType, identities: make(map[int64]clientele.Identity, len(p.Identities))}
 	st.email, st.mobile = deref(p.Email), deref(p.MobilePhone)
 	for _, id := range p.Identities {

@@ -109,19 +109,23 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 	st.complete = prep(counters + `status = 'completed', completed_at = ?, lease_owner = NULL,
 		lease_token = NULL, lease_expires_at = NULL WHERE seq = ? AND lease_token = ?`)
 
-	st.byEmail = prep(`SELECT ` + profileColumns + ` FROM profiles
+	// The writer's profile lookups read the rowid too: an update goes by it,
+	// which saves a probe of the id index per profile (a page read apiece
+	// once the store outgrows the page cache).
+	st.byEmail = prep(`SELECT rowid, ` + profileColumns + ` FROM profiles
 		WHERE email IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`)
 	st.idsByMobile = prep(`SELECT id FROM profiles
 		WHERE mobile_phone IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`)
 	st.idsByIdentity = prep(`SELECT profile_id FROM identities
 		WHERE handle = ? AND identifier IN (SELECT value FROM json_each(?))`)
-	st.byID = prep(sqlProfilesByID)
+	st.byID = prep(`SELECT rowid, ` + profileColumns + ` FROM profiles
+		WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`)
 	st.identitiesOf = prep(sqlIdentitiesOf)
 
 	st.releaseKeys = prep(`UPDATE profiles SET email = NULL, mobile_phone = NULL WHERE id = ?`)
-	st.deleteIdentity = prep(`DELETE FROM identities WHERE handle = ? AND identifier = ?`)
+	st.deleteIdentity = prep(`DELETE FROM identities WHERE profile_id = ? AND id = ?`)
 	st.updateIdentity = prep(`UPDATE identities SET handle = ?, identifier = ?, is_active = ?,
-		is_primary = ?, created_at = ?, updated_at = ? WHERE handle = ? AND identifier = ? AND id = ?`)
+		is_primary = ?, created_at = ?, updated_at = ? WHERE profile_id = ? AND id = ?`)
 	for mask := range st.update {
 		st.update[mask] = prep(updateSQL(mask))
 	}
@@ -141,7 +145,8 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 // besides updated_at, version and data: SQLite rewrites every index on a
 // column an UPDATE sets, changed or not, so an update sets only what
 // changed. Its arguments are updated_at, version and data, then the mask's
-// values in the order of the set* bits, then id and the stored version.
+// values in the order of the set* bits, then the rowid, id and stored
+// version.
 func updateSQL(mask int) string {
 	var b strings.Builder
 	b.WriteString("UPDATE profiles SET updated_at = ?, version = ?, data = ?")
@@ -158,7 +163,7 @@ func updateSQL(mask int) string {
 			b.WriteString(c.cols)
 		}
 	}
-	b.WriteString(" WHERE id = ? AND version = ? AND removed_at IS NULL")
+	b.WriteString(" WHERE rowid = ? AND id = ? AND version = ? AND removed_at IS NULL")
 	return b.String()
 }
 

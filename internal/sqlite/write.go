@@ -138,9 +138,9 @@ func (t *chunkTx) writeProfiles(writes []clientele.ProfileWrite, stored map[stri
 		for _, id := range p.Identities {
 			keep[id.ID] = true
 		}
-		for id, x := range st.identities {
+		for id := range st.identities {
 			if !keep[id] {
-				if _, err := t.exec(t.st.deleteIdentity, x.Handle, x.Identifier); err != nil {
+				if _, err := t.exec(t.st.deleteIdentity, p.ID, id); err != nil {
 					return fmt.Errorf("sqlite: delete identity: %w", err)
 				}
 			}
@@ -181,7 +181,7 @@ func (t *chunkTx) writeProfiles(writes []clientele.ProfileWrite, stored map[stri
 		if mask&setProfileType != 0 {
 			args = append(args, p.ProfileType)
 		}
-		res, err := t.exec(t.st.update[mask], append(args, p.ID, st.version)...)
+		res, err := t.exec(t.st.update[mask], append(args, st.rowid, p.ID, st.version)...)
 		if err != nil {
 			return fmt.Errorf("sqlite: update profile %s: %w", p.ID, err)
 		}
@@ -218,7 +218,7 @@ func (t *chunkTx) writeIdentities(writes []clientele.ProfileWrite, stored map[st
 				}
 			case !sameIdentity(prev, *id):
 				if _, err := t.exec(t.st.updateIdentity, id.Handle, id.Identifier, id.IsActive, id.IsPrimary,
-					micros(id.CreatedAt), micros(id.UpdatedAt), prev.Handle, prev.Identifier, id.ID); err != nil {
+					micros(id.CreatedAt), micros(id.UpdatedAt), p.ID, id.ID); err != nil {
 					return fmt.Errorf("sqlite: update identity %d of %s: %w", id.ID, p.ID, err)
 				}
 			}
