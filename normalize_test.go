@@ -85,31 +85,80 @@ func TestNormalizePhoneRoundTrip(t *testing.T) {
 		{"020 7031 3000", "GB"}, {"030 123456", "DE"}, {"021 123 4567", "NZ"},
 		{"+1 242 365 1234", ""}, {"+800 1234 5678", ""},
 	} {
-		knownE164 = newStringSet(1 << 16)
+		knownE164 = newNumberSet(1 << 16)
 		e164, ok := NormalizePhone(c.in, c.region)
 		if !ok {
 			t.Errorf("%s (%s) is not valid", c.in, c.region)
 			continue
 		}
 		for _, region := range []string{"", "AU", "US", "IT"} {
-			knownE164 = newStringSet(1 << 16)
+			knownE164 = newNumberSet(1 << 16)
 			if again, ok := NormalizePhone(e164, region); !ok || again != e164 {
 				t.Errorf("%s from %s (%s) parses under %q as %s, %v", e164, c.in, c.region, region, again, ok)
 			}
 		}
 	}
 	// And the set answers as the parser does, bounded.
-	knownE164 = newStringSet(2)
+	knownE164 = newNumberSet(2)
 	for _, n := range []string{"+61412345678", "+61412345679", "+61412345670"} {
 		if _, ok := NormalizePhone(n, ""); !ok {
 			t.Fatalf("%s invalid", n)
 		}
 	}
-	if len(knownE164.cur)+len(knownE164.old) > 4 || !knownE164.has("+61412345670") {
+	if k, _ := e164Key("+61412345670"); knownE164.cur.n+knownE164.old.n > 4 || !knownE164.has(k) {
 		t.Errorf("set not bounded or lost the newest: %v %v", knownE164.cur, knownE164.old)
 	}
 	if _, ok := NormalizePhone("+6141234567", ""); ok {
 		t.Error("a short number is valid")
 	}
-	knownE164 = newStringSet(1 << 16)
+	knownE164 = newNumberSet(1 << 16)
+}
+
+// e164Key packs exactly the strings of "+" and 1 to 15 digits, one to one.
+func TestE164Key(t *testing.T) {
+	seen := map[uint64]string{}
+	for _, s := range []string{"+1", "+01", "+001", "+10", "+61412345678", "+061412345678",
+		"+614123456780", "+999999999999999", "+000000000000000", "+100000000000000"} {
+		k, ok := e164Key(s)
+		if !ok {
+			t.Errorf("%q: not packed", s)
+			continue
+		}
+		if other, dup := seen[k]; dup {
+			t.Errorf("%q and %q pack to the same key %#x", s, other, k)
+		}
+		seen[k] = s
+	}
+	for _, s := range []string{"", "+", "61412345678", "+6141234567a", "+61 412 345 678",
+		"+1000000000000000", "++1", "+-1"} {
+		if _, ok := e164Key(s); ok {
+			t.Errorf("%q: packed", s)
+		}
+	}
+}
+
+// numberSet remembers what was added, within its bound, and nothing else.
+func TestNumberSet(t *testing.T) {
+	set := newNumberSet(1000)
+	for k := uint64(1); k <= 3000; k++ {
+		set.add(k * 7919)
+	}
+	// 2001–3000 are the current generation, 1001–2000 the older (not
+	// asked: finding one would move it), 1–1000 dropped.
+	for k := uint64(1); k <= 3000; k++ {
+		if k > 1000 && k <= 2000 {
+			continue
+		}
+		if got, want := set.has(k*7919), k > 2000; got != want {
+			t.Fatalf("has(%d) = %v after 3000 adds to a set of 2×1000", k*7919, got)
+		}
+	}
+	for k := uint64(1); k <= 3000; k++ {
+		if set.has(k*7919 + 1) {
+			t.Fatalf("has(%d): never added", k*7919+1)
+		}
+	}
+	if set.cur.n > 1000 || set.old.n > 1000 || len(set.cur.slots) != 2048 {
+		t.Errorf("generations of %d and %d in %d slots, want at most 1000 in 2048", set.cur.n, set.old.n, len(set.cur.slots))
+	}
 }
