@@ -137,22 +137,18 @@ func jsonList(vals []string) string {
 	return string(b)
 }
 
-// lookup finds the live owners of keys and loads them fully, with a copy
-// of their stored state for the writes to diff against. Owners by email
-// (the usual match key) are loaded first, with their identities; a mobile
+// lookup finds the live owners of keys and loads them fully (identities
+// from the row), with a copy of their stored state for the writes to diff
+// against. Owners by email (the usual match key) are loaded first; a mobile
 // or identity that one of them holds needs no lookup, since its owner is
 // unique. The owners of the other keys are found by id and then loaded, so
 // that no profile is loaded (and its doc decoded) twice.
 func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[string]*storedProfile, error) {
 	var owners []*clientele.Profile
 	rowidOf := rowids{}
-	identitiesOf := func(arg any) (*sql.Rows, error) { return t.query(t.st.identitiesOf, arg) }
 	if len(keys.Emails) > 0 {
 		ps, err := rowidOf.scan(t.query(t.st.byEmail, jsonList(keys.Emails)))
 		if err != nil {
-			return nil, nil, err
-		}
-		if err := loadIdentities(ps, identitiesOf); err != nil {
 			return nil, nil, err
 		}
 		owners = ps
@@ -213,9 +209,6 @@ func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[
 	if len(ids) > 0 {
 		ps, err := rowidOf.scan(t.query(t.st.byID, jsonList(ids)))
 		if err != nil {
-			return nil, nil, err
-		}
-		if err := loadIdentities(ps, identitiesOf); err != nil {
 			return nil, nil, err
 		}
 		owners = append(owners, ps...)

@@ -57,3 +57,14 @@ func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) 
 	}
 	return out, total, nil
 }
+
+// scanIdentity reads one identity row of identityColumns.
+func scanIdentity(rows *sql.Rows) (clientele.Identity, error) {
+	var (
+		id               clientele.Identity
+		created, updated int64
+	)
+	err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary, &created, &updated)
+	id.CreatedAt, id.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return id, err
+}

@@ -1,22 +1,19 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/clientele/clientele"
 )
 
 const profileColumns = `id, email, mobile_phone, first_name, last_name, profile_type,
-	created_at, updated_at, version, data`
+	created_at, updated_at, version, data, identities`
 
-// scanProfiles reads rows of profileColumns into profiles without
-// identities, in row order.
+// scanProfiles reads rows of profileColumns into profiles, in row order.
 func scanProfiles(rows *sql.Rows, err error) ([]*clientele.Profile, error) {
 	if err != nil {
 		return nil, err
@@ -50,10 +47,10 @@ func scanProfile(rows *sql.Rows, lead ...any) (*clientele.Profile, error) {
 		p                clientele.Profile
 		email, mobile    sql.NullString
 		created, updated int64
-		data             sql.RawBytes
+		data, ids        sql.RawBytes
 	)
 	dest := append(lead, &p.ID, &email, &mobile, &p.FirstName, &p.LastName, &p.ProfileType,
-		&created, &updated, &p.Version, &data)
+		&created, &updated, &p.Version, &data, &ids)
 	if err := rows.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -62,59 +59,11 @@ func scanProfile(rows *sql.Rows, lead ...any) (*clientele.Profile, error) {
 	if err := clientele.UnmarshalProfileDoc(data, &p); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", p.ID, err)
 	}
+	var err error
+	if p.Identities, err = clientele.UnmarshalIdentitiesDoc(ids, p.ID); err != nil {
+		return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+	}
 	return &p, nil
-}
-
-// loadIdentities fills in the identities of ps, in id (creation) order, from
-// the rows query returns for a JSON array of profile ids (sqlIdentitiesOf).
-// Go sorts them, which is cheaper than SQLite sorting the whole result.
-func loadIdentities(ps []*clientele.Profile, query func(ids any) (*sql.Rows, error)) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	byID := make(map[string]*clientele.Profile, len(ps))
-	ids := make([]string, 0, len(ps))
-	for _, p := range ps {
-		byID[p.ID] = p
-		p.Identities = nil
-		ids = append(ids, p.ID)
-	}
-	rows, err := query(jsonList(ids))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		id, err := scanIdentity(rows)
-		if err != nil {
-			return err
-		}
-		p := byID[id.ProfileID]
-		p.Identities = append(p.Identities, id)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, p := range ps {
-		slices.SortFunc(p.Identities, func(a, b clientele.Identity) int { return cmp.Compare(a.ID, b.ID) })
-	}
-	return nil
-}
-
-// scanIdentity reads one identity row of identityColumns.
-func scanIdentity(rows *sql.Rows) (clientele.Identity, error) {
-	var (
-		id               clientele.Identity
-		created, updated int64
-	)
-	err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary, &created, &updated)
-	id.CreatedAt, id.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return id, err
-}
-
-// readIdentities is loadIdentities' query on a read transaction.
-func readIdentities(ctx context.Context, tx *sql.Tx) func(ids any) (*sql.Rows, error) {
-	return func(ids any) (*sql.Rows, error) { return tx.QueryContext(ctx, sqlIdentitiesOf, ids) }
 }
 
 // Profile implements clientele.Store.
@@ -142,9 +91,6 @@ func (s *Store) oneProfile(ctx context.Context, where string, args ...any) (clie
 			return clientele.Errorf(clientele.ENOTFOUND, "profile not found")
 		}
 		p = ps[0]
-		if err := loadIdentities(ps, readIdentities(ctx, tx)); err != nil {
-			return fmt.Errorf("sqlite: profile identities: %w", err)
-		}
 		return nil
 	})
 	if err != nil {
@@ -328,9 +274,6 @@ func (s *Store) ListProfiles(ctx context.Context, f clientele.ProfileFilter) ([]
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: list profiles: %w", err)
-		}
-		if err := loadIdentities(ps, readIdentities(ctx, tx)); err != nil {
-			return fmt.Errorf("sqlite: list profiles identities: %w", err)
 		}
 		out = make([]clientele.Profile, len(ps))
 		for i, p := range ps {

@@ -24,9 +24,6 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 		oldRowid := rowids{}
 		if ch.ID != "" {
 			ps, err := oldRowid.scan(t.query(t.st.byID, jsonList([]string{ch.ID})))
-			if err == nil {
-				err = loadIdentities(ps, func(arg any) (*sql.Rows, error) { return t.query(t.st.identitiesOf, arg) })
-			}
 			if err != nil {
 				return fmt.Errorf("sqlite: change profile: %w", err)
 			}
@@ -97,7 +94,7 @@ func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.T
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `UPDATE profiles SET removed_at = ?, updated_at = ?, profile_type = 'deleted',
-			version = version + 1 WHERE id = ? AND removed_at IS NULL RETURNING version`,
+			identities = NULL, version = version + 1 WHERE id = ? AND removed_at IS NULL RETURNING version`,
 			micros(now), micros(now), id).Scan(&version)
 		if errNoRows(err) {
 			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)

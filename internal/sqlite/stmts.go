@@ -25,7 +25,8 @@ const insertGroup = 64
 // Tables the apply path inserts into, with their columns in argument order.
 var (
 	profileCols = []string{"id", "email", "mobile_phone", "first_name", "last_name",
-		"first_name_fold", "last_name_fold", "profile_type", "created_at", "updated_at", "version", "data"}
+		"first_name_fold", "last_name_fold", "profile_type", "created_at", "updated_at", "version", "data",
+		"identities"}
 	identityCols = []string{"id", "profile_id", "handle", "identifier", "is_active", "is_primary",
 		"created_at", "updated_at"}
 	itemCols  = []string{"batch_seq", "idx", "outcome", "entity_id", "match_value", "errors", "conflict_profile_id", "updated_at"}
@@ -37,8 +38,6 @@ const identityColumns = `id, profile_id, handle, identifier, is_active, is_prima
 
 // Texts the read side runs too (preparing them per call).
 const (
-	sqlIdentitiesOf = `SELECT ` + identityColumns + ` FROM identities
-		WHERE profile_id IN (SELECT value FROM json_each(?))`
 	sqlProfilesByID = `SELECT ` + profileColumns + ` FROM profiles
 		WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`
 )
@@ -65,7 +64,7 @@ type stmts struct {
 	all []*sql.Stmt // for close
 
 	lease, reserveIDs, finish, complete                         *sql.Stmt
-	byEmail, idsByMobile, idsByIdentity, byID, identitiesOf     *sql.Stmt
+	byEmail, idsByMobile, idsByIdentity, byID                   *sql.Stmt
 	releaseKeys, deleteIdentity, updateIdentity                 *sql.Stmt
 	update                                                      [setAll + 1]*sql.Stmt
 	insertProfiles, insertIdentities, insertItems, insertEvents groupInsert
@@ -120,7 +119,6 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		WHERE handle = ? AND identifier IN (SELECT value FROM json_each(?))`)
 	st.byID = prep(`SELECT rowid, ` + profileColumns + ` FROM profiles
 		WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`)
-	st.identitiesOf = prep(sqlIdentitiesOf)
 
 	st.releaseKeys = prep(`UPDATE profiles SET email = NULL, mobile_phone = NULL WHERE id = ?`)
 	st.deleteIdentity = prep(`DELETE FROM identities WHERE profile_id = ? AND id = ?`)
@@ -142,14 +140,15 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 }
 
 // updateSQL is the UPDATE of a profile that sets the columns of mask
-// besides updated_at, version and data: SQLite rewrites every index on a
-// column an UPDATE sets, changed or not, so an update sets only what
-// changed. Its arguments are updated_at, version and data, then the mask's
+// besides updated_at, version, data and identities: SQLite rewrites every
+// index on a column an UPDATE sets, changed or not, so an update sets only
+// what changed. Its arguments are updated_at, version, data and
+// identities, then the mask's
 // values in the order of the set* bits, then the rowid, id and stored
 // version.
 func updateSQL(mask int) string {
 	var b strings.Builder
-	b.WriteString("UPDATE profiles SET updated_at = ?, version = ?, data = ?")
+	b.WriteString("UPDATE profiles SET updated_at = ?, version = ?, data = ?, identities = ?")
 	for _, c := range []struct {
 		bit  int
 		cols string

@@ -232,10 +232,8 @@ func (s *Store) ProfilesByID(ctx context.Context, ids []string) ([]clientele.Pro
 	var ps []*clientele.Profile
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		if ps, err = scanProfiles(tx.QueryContext(ctx, sqlProfilesByID, jsonList(ids))); err != nil {
-			return err
-		}
-		return loadIdentities(ps, readIdentities(ctx, tx))
+		ps, err = scanProfiles(tx.QueryContext(ctx, sqlProfilesByID, jsonList(ids)))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: profiles by id: %w", err)

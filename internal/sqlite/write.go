@@ -154,18 +154,19 @@ func (t *chunkTx) writeProfiles(writes []clientele.ProfileWrite, stored map[stri
 		if err != nil {
 			return fmt.Errorf("sqlite: profile %s doc: %w", p.ID, err)
 		}
+		ids := identitiesDoc(p.Identities)
 		st := stored[p.ID]
 		if w.Before == nil || st == nil {
 			err := inserts.add(p.ID, nullString(p.Email), nullString(p.MobilePhone), p.FirstName, p.LastName,
 				strings.ToLower(p.FirstName), strings.ToLower(p.LastName), p.ProfileType,
-				micros(p.CreatedAt), micros(p.UpdatedAt), p.Version, data)
+				micros(p.CreatedAt), micros(p.UpdatedAt), p.Version, data, ids)
 			if err != nil {
 				return fmt.Errorf("sqlite: insert profiles: %w", err)
 			}
 			continue
 		}
 		mask := changedKeys(p, st)
-		args := []any{micros(p.UpdatedAt), p.Version, data}
+		args := []any{micros(p.UpdatedAt), p.Version, data, ids}
 		if mask&setEmail != 0 {
 			args = append(args, nullString(p.Email))
 		}
@@ -234,6 +235,13 @@ func sameIdentity(a, b clientele.Identity) bool {
 	return a.Handle == b.Handle && a.Identifier == b.Identifier && a.IsActive == b.IsActive &&
 		a.IsPrimary == b.IsPrimary && micros(a.CreatedAt) == micros(b.CreatedAt) &&
 		micros(a.UpdatedAt) == micros(b.UpdatedAt)
+}
+
+// identitiesDoc is the identities column of a profile with ids (their ids
+// reserved): NULL for none.
+func identitiesDoc(ids []clientele.Identity) sql.NullString {
+	b := clientele.MarshalIdentitiesDoc(ids)
+	return sql.NullString{String: string(b), Valid: b != nil}
 }
 
 func deref(s *string) string {
