@@ -112,7 +112,7 @@ type storedProfile struct {
 type rowids map[string]int64
 
 // scan reads rows of rowid and profileColumns (the writer's profile
-// lookups) into profiles without identities, noting each one's rowid.
+// lookups) into profiles, noting each one's rowid.
 func (r rowids) scan(rows *sql.Rows, err error) ([]*clientele.Profile, error) {
 	if err != nil {
 		return nil, err
