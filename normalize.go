@@ -150,6 +150,9 @@ func (c *numberSet) add(k uint64) {
 }
 
 func (c *numberSet) addLocked(k uint64) {
+	if c.cur.has(k) {
+		return // a full generation must not turn over for a number it holds
+	}
 	if c.cur.slots == nil || c.cur.n >= c.limit {
 		// Half full at most, so that a probe ends after a slot or two.
 		c.old, c.cur = c.cur, numberTable{slots: make([]uint64, 2<<bits.Len(uint(c.limit-1)))}

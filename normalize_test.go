@@ -158,6 +158,11 @@ func TestNumberSet(t *testing.T) {
 			t.Fatalf("has(%d): never added", k*7919+1)
 		}
 	}
+	// Adding a number the full current generation holds keeps both.
+	set.add(3000 * 7919)
+	if !set.has(2001*7919) || !set.has(1999*7919) {
+		t.Error("adding a number held turned the generations over")
+	}
 	if set.cur.n > 1000 || set.old.n > 1000 || len(set.cur.slots) != 2048 {
 		t.Errorf("generations of %d and %d in %d slots, want at most 1000 in 2048", set.cur.n, set.old.n, len(set.cur.slots))
 	}
