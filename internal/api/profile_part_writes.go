@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +53,17 @@ func pathProfileID(r *http.Request) (string, error) {
 	return id, nil
 }
 
+// partTarget is the profile id of the path and the integer id at name of
+// the child (what) it names: an address, a date, a linked region.
+func partTarget(r *http.Request, name, what string) (string, int64, error) {
+	id, err := pathProfileID(r)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := pathIntID(r, name, what)
+	return id, n, err
+}
+
 // mustHave is an Edit that changes nothing and fails with 404 unless the
 // profile has a child that has() finds: a PUT may not create what its
 // path names.
@@ -102,12 +112,9 @@ func (s *server) identityTarget(r *http.Request) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	if raw := r.PathValue("identityId"); raw != "" {
-		n, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || n < 1 {
-			return "", 0, notFound("identity")
-		}
-		return id, n, nil
+	if r.PathValue("identityId") != "" {
+		n, err := pathIntID(r, "identityId", "identity")
+		return id, n, err
 	}
 	p, err := s.store.Profile(r.Context(), id)
 	if err != nil {
@@ -277,13 +284,9 @@ func (s *server) putDate(w http.ResponseWriter, r *http.Request) error {
 // with the dates that remain (spec §8.2, §11.1: the one DELETE with a
 // body).
 func (s *server) deleteDate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathProfileID(r)
+	id, target, err := partTarget(r, "dateId", "date")
 	if err != nil {
 		return err
-	}
-	target, err := strconv.ParseInt(r.PathValue("dateId"), 10, 64)
-	if err != nil {
-		return notFound("date")
 	}
 	p, err := s.applyPart(r, partWrite{profileID: id, edit: removing("date",
 		func(p *clientele.Profile) *[]clientele.DateAttribute { return &p.Dates },
@@ -368,23 +371,10 @@ func (s *server) createAddress(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// addressTarget is the address id of the path.
-func addressTarget(r *http.Request) (string, int64, error) {
-	id, err := pathProfileID(r)
-	if err != nil {
-		return "", 0, err
-	}
-	n, err := strconv.ParseInt(r.PathValue("addressId"), 10, 64)
-	if err != nil || n < 1 {
-		return "", 0, notFound("address")
-	}
-	return id, n, nil
-}
-
 // updateAddress answers PUT /profiles/{id}/addresses/{addressId}: a partial
 // update.
 func (s *server) updateAddress(w http.ResponseWriter, r *http.Request) error {
-	id, target, err := addressTarget(r)
+	id, target, err := partTarget(r, "addressId", "address")
 	if err != nil {
 		return err
 	}
@@ -405,7 +395,7 @@ func (s *server) updateAddress(w http.ResponseWriter, r *http.Request) error {
 
 // deleteAddress answers DELETE /profiles/{id}/addresses/{addressId}.
 func (s *server) deleteAddress(w http.ResponseWriter, r *http.Request) error {
-	id, target, err := addressTarget(r)
+	id, target, err := partTarget(r, "addressId", "address")
 	if err != nil {
 		return err
 	}
@@ -439,24 +429,11 @@ func (s *server) linkRegion(w http.ResponseWriter, r *http.Request) error {
 	return s.writeRegions(w, r, partWrite{profileID: id, part: clientele.PartRegion, in: in})
 }
 
-// regionTarget is the global region id of the path.
-func regionTarget(r *http.Request) (string, int64, error) {
-	id, err := pathProfileID(r)
-	if err != nil {
-		return "", 0, err
-	}
-	n, err := strconv.ParseInt(r.PathValue("regionId"), 10, 64)
-	if err != nil || n < 1 {
-		return "", 0, notFound("region")
-	}
-	return id, n, nil
-}
-
 // updateRegionLink answers PUT /profiles/{id}/regions/{regionId}: a partial
 // update of the link (region_id in the body is ignored); 404 unless the
 // profile is linked to that region; 200 with the whole list.
 func (s *server) updateRegionLink(w http.ResponseWriter, r *http.Request) error {
-	id, target, err := regionTarget(r)
+	id, target, err := partTarget(r, "regionId", "region")
 	if err != nil {
 		return err
 	}
@@ -473,7 +450,7 @@ func (s *server) updateRegionLink(w http.ResponseWriter, r *http.Request) error 
 
 // unlinkRegion answers DELETE /profiles/{id}/regions/{regionId}: 204.
 func (s *server) unlinkRegion(w http.ResponseWriter, r *http.Request) error {
-	id, target, err := regionTarget(r)
+	id, target, err := partTarget(r, "regionId", "region")
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,17 @@ func (s *server) profileParts(r *http.Request) (*clientele.Profile, wire.Profile
 
 func notFound(what string) error { return clientele.Errorf(clientele.ENOTFOUND, "%s not found", what) }
 
+// pathIntID reads the integer id the path holds at name (a webhook, a
+// region, a profile's address…): anything but a positive integer names no
+// what (404).
+func pathIntID(r *http.Request, name, what string) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || n < 1 {
+		return 0, notFound(what)
+	}
+	return n, nil
+}
+
 // listIdentities answers GET /profiles/{id}/identities: a plain list.
 func (s *server) listIdentities(w http.ResponseWriter, r *http.Request) error {
 	_, out, err := s.profileParts(r)
@@ -76,9 +87,9 @@ func (s *server) getIdentityByID(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	want, err := strconv.ParseInt(r.PathValue("identityId"), 10, 64)
+	want, err := pathIntID(r, "identityId", "identity")
 	if err != nil {
-		return notFound("identity")
+		return err
 	}
 	for _, id := range out.Identities {
 		if id.ID == want {
@@ -170,9 +181,9 @@ func (s *server) getAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	want, err := strconv.ParseInt(r.PathValue("addressId"), 10, 64)
+	want, err := pathIntID(r, "addressId", "address")
 	if err != nil {
-		return notFound("address")
+		return err
 	}
 	for _, a := range out.Addresses {
 		if a.ID == want {

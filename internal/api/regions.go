@@ -2,20 +2,10 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/clientele/clientele"
 	"github.com/clientele/clientele/internal/wire"
 )
-
-// regionID reads the integer path id; anything else names no region (404).
-func regionID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, clientele.Errorf(clientele.ENOTFOUND, "region id is not an id")
-	}
-	return id, nil
-}
 
 // listRegions answers GET /regions (spec §9.3): paginated, in id order,
 // with filter[handle] and filter[name], equalities that ignore case (§1.3).
@@ -67,7 +57,7 @@ func (s *server) createRegion(w http.ResponseWriter, r *http.Request) error {
 
 // getRegion answers GET /regions/{id}.
 func (s *server) getRegion(w http.ResponseWriter, r *http.Request) error {
-	id, err := regionID(r)
+	id, err := pathIntID(r, "id", "region")
 	if err != nil {
 		return err
 	}
@@ -82,7 +72,7 @@ func (s *server) getRegion(w http.ResponseWriter, r *http.Request) error {
 // updateRegion answers PUT /regions/{id} (spec §9.3): a partial update;
 // sent countries replace the linked set, matched by iso_2.
 func (s *server) updateRegion(w http.ResponseWriter, r *http.Request) error {
-	id, err := regionID(r)
+	id, err := pathIntID(r, "id", "region")
 	if err != nil {
 		return err
 	}
@@ -110,7 +100,7 @@ func (s *server) updateRegion(w http.ResponseWriter, r *http.Request) error {
 
 // deleteRegion answers DELETE /regions/{id}: 204 with no body.
 func (s *server) deleteRegion(w http.ResponseWriter, r *http.Request) error {
-	id, err := regionID(r)
+	id, err := pathIntID(r, "id", "region")
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/clientele/clientele"
 	"github.com/clientele/clientele/internal/wire"
@@ -46,15 +45,6 @@ func renderWebhook(w clientele.Webhook) webhookOut {
 func originOf(r *http.Request) string {
 	t, _ := tokenFrom(r.Context())
 	return t.Name
-}
-
-// webhookID reads an integer path id; anything else names no webhook (404).
-func webhookID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id < 1 {
-		return 0, clientele.Errorf(clientele.ENOTFOUND, "%s is not an id", name)
-	}
-	return id, nil
 }
 
 // boolFilter reads a boolean filter: 1/0/true/false (spec §1.3); nil when
@@ -132,7 +122,7 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 
 // getWebhook answers GET /webhooks/{id}.
 func (s *server) getWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := webhookID(r, "id")
+	id, err := pathIntID(r, "id", "webhook")
 	if err != nil {
 		return err
 	}
@@ -147,7 +137,7 @@ func (s *server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 // updateWebhook answers PUT /webhooks/{id} (spec §10.1): a partial update;
 // what the body leaves out stays as it was.
 func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := webhookID(r, "id")
+	id, err := pathIntID(r, "id", "webhook")
 	if err != nil {
 		return err
 	}
@@ -176,7 +166,7 @@ func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 // deleteWebhook answers DELETE /webhooks/{id}: 204 with no body; its
 // pending deliveries are dropped.
 func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := webhookID(r, "id")
+	id, err := pathIntID(r, "id", "webhook")
 	if err != nil {
 		return err
 	}
@@ -239,7 +229,7 @@ var deliveryStatuses = map[string]bool{
 // listDeliveries answers GET /webhooks/{id}/deliveries (spec §13 E9):
 // newest first, optionally one status, paginated.
 func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
-	id, err := webhookID(r, "id")
+	id, err := pathIntID(r, "id", "webhook")
 	if err != nil {
 		return err
 	}
@@ -267,11 +257,11 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 // getDelivery answers GET /webhooks/{id}/deliveries/{deliveryId}: the
 // delivery, its payload and its attempts.
 func (s *server) getDelivery(w http.ResponseWriter, r *http.Request) error {
-	hookID, err := webhookID(r, "id")
+	hookID, err := pathIntID(r, "id", "webhook")
 	if err != nil {
 		return err
 	}
-	id, err := webhookID(r, "deliveryId")
+	id, err := pathIntID(r, "deliveryId", "delivery")
 	if err != nil {
 		return err
 	}
@@ -297,11 +287,11 @@ func (s *server) getDelivery(w http.ResponseWriter, r *http.Request) error {
 // (spec §13 E9): the delivery is sent again now, whatever its status,
 // with a fresh retry schedule; 200 with the requeued delivery.
 func (s *server) retryDelivery(w http.ResponseWriter, r *http.Request) error {
-	hookID, err := webhookID(r, "id")
+	hookID, err := pathIntID(r, "id", "webhook")
 	if err != nil {
 		return err
 	}
-	id, err := webhookID(r, "deliveryId")
+	id, err := pathIntID(r, "deliveryId", "delivery")
 	if err != nil {
 		return err
 	}
