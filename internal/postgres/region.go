@@ -284,12 +284,5 @@ func (s *Store) UpdateRegion(ctx context.Context, r clientele.Region) (clientele
 // Profiles' links to it live in their docs; the API drops them first, as
 // profile changes (internal/api, unlinkRegionEverywhere).
 func (s *Store) DeleteRegion(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM regions WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("postgres: delete region: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return clientele.Errorf(clientele.ENOTFOUND, "region %d not found", id)
-	}
-	return nil
+	return s.deleteByID(ctx, "regions", "region", id)
 }

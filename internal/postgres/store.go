@@ -169,6 +169,19 @@ func pgCode(err error) string {
 	return ""
 }
 
+// deleteByID deletes the row of table with id, a what: ENOTFOUND when
+// there is none.
+func (s *Store) deleteByID(ctx context.Context, table, what string, id int64) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("postgres: delete %s: %w", what, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return clientele.Errorf(clientele.ENOTFOUND, "%s %d not found", what, id)
+	}
+	return nil
+}
+
 // isUnique reports whether err is a unique violation.
 func isUnique(err error) bool { return pgCode(err) == "23505" }
 

@@ -149,14 +149,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w clientele.Webhook) (cliente
 // DeleteWebhook implements clientele.Store. Its deliveries and their
 // attempts go with it (ON DELETE CASCADE).
 func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM webhooks WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("postgres: delete webhook: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return clientele.Errorf(clientele.ENOTFOUND, "webhook %d not found", id)
-	}
-	return nil
+	return s.deleteByID(ctx, "webhooks", "webhook", id)
 }
 
 // settingWebhookSecret is the settings key of the generated secret.

@@ -315,20 +315,5 @@ func (s *Store) UpdateRegion(ctx context.Context, r clientele.Region) (clientele
 // Profiles' links to it live in their docs; the API drops them first, as
 // profile changes (internal/api, unlinkRegionEverywhere).
 func (s *Store) DeleteRegion(ctx context.Context, id int64) error {
-	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM regions WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("sqlite: delete region: %w", err)
-	}
-	if n == 0 {
-		return clientele.Errorf(clientele.ENOTFOUND, "region %d not found", id)
-	}
-	return nil
+	return s.deleteByID(ctx, "regions", "region", id)
 }

@@ -193,6 +193,27 @@ func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return fn(tx)
 }
 
+// deleteByID deletes the row of table with id, a what: ENOTFOUND when
+// there is none. It takes the writer as a request's write does.
+func (s *Store) deleteByID(ctx context.Context, table, what string, id int64) error {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete %s: %w", what, err)
+	}
+	if n == 0 {
+		return clientele.Errorf(clientele.ENOTFOUND, "%s %d not found", what, id)
+	}
+	return nil
+}
+
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {
 	var e *sqlite.Error

@@ -166,22 +166,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w clientele.Webhook) (cliente
 // DeleteWebhook implements clientele.Store. Its deliveries and their
 // attempts go with it (ON DELETE CASCADE).
 func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
-	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("sqlite: delete webhook: %w", err)
-	}
-	if n == 0 {
-		return clientele.Errorf(clientele.ENOTFOUND, "webhook %d not found", id)
-	}
-	return nil
+	return s.deleteByID(ctx, "webhooks", "webhook", id)
 }
 
 // settingWebhookSecret is the settings key of the generated secret.
