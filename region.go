@@ -203,3 +203,26 @@ func (r *Region) CountryCodes() []string {
 	}
 	return out
 }
+
+// ErrRegionHandleTaken is the error of a region handle another region
+// holds (spec §9.3), as both stores report it.
+func ErrRegionHandleTaken() error {
+	return FieldErrors{"handle": {"The handle has already been taken."}}.Err()
+}
+
+// RegionsInIDOrder orders rs as ids lists them, each once: what a store's
+// RegionsByIDs returns from the rows it found.
+func RegionsInIDOrder(rs []Region, ids []int64) []Region {
+	byID := make(map[int64]Region, len(rs))
+	for _, r := range rs {
+		byID[r.ID] = r
+	}
+	out := make([]Region, 0, len(rs))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
+			out = append(out, r)
+			delete(byID, id)
+		}
+	}
+	return out
+}

@@ -270,3 +270,9 @@ type DeliveryFilter struct {
 	Offset int
 	Limit  int // 0 = all
 }
+
+// ErrWebhookURLTaken is the error of a (trigger, url) pair another webhook
+// holds (spec §4.9 DECISION), as both stores report it.
+func ErrWebhookURLTaken() error {
+	return FieldErrors{"url": {"The url has already been taken."}}.Err()
+}

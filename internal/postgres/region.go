@@ -13,11 +13,6 @@ import (
 
 var _ clientele.RegionStore = (*Store)(nil)
 
-// errHandleTaken is the region handle uniqueness error (spec §9.3).
-func errHandleTaken() error {
-	return clientele.FieldErrors{"handle": {"The handle has already been taken."}}.Err()
-}
-
 const regionColumns = `id, name, handle, is_default, created_at, updated_at`
 
 // scanRegion scans one row of regionColumns; Countries is left empty.
@@ -149,7 +144,7 @@ func (s *Store) CreateRegion(ctx context.Context, r clientele.Region) (clientele
 			r.Name, r.Handle, strings.ToLower(r.Name), strings.ToLower(r.Handle), r.IsDefault,
 			r.CreatedAt, r.UpdatedAt).Scan(&r.ID)
 		if isUnique(err) {
-			return errHandleTaken()
+			return clientele.ErrRegionHandleTaken()
 		}
 		if err != nil {
 			return err
@@ -194,18 +189,7 @@ func (s *Store) RegionsByIDs(ctx context.Context, ids []int64) ([]clientele.Regi
 	if err != nil {
 		return nil, regionErr("regions by id", err)
 	}
-	byID := make(map[int64]clientele.Region, len(found))
-	for _, r := range found {
-		byID[r.ID] = r
-	}
-	out := make([]clientele.Region, 0, len(found))
-	for _, id := range ids {
-		if r, ok := byID[id]; ok {
-			out = append(out, r)
-			delete(byID, id) // each once
-		}
-	}
-	return out, nil
+	return clientele.RegionsInIDOrder(found, ids), nil
 }
 
 // ListRegions implements clientele.Store.
@@ -258,7 +242,7 @@ func (s *Store) UpdateRegion(ctx context.Context, r clientele.Region) (clientele
 			is_default = $5, updated_at = $6 WHERE id = $7`,
 			r.Name, r.Handle, strings.ToLower(r.Name), strings.ToLower(r.Handle), r.IsDefault, r.UpdatedAt, r.ID)
 		if isUnique(err) {
-			return errHandleTaken()
+			return clientele.ErrRegionHandleTaken()
 		}
 		if err != nil {
 			return err

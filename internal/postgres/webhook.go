@@ -13,11 +13,6 @@ import (
 
 var _ clientele.WebhookStore = (*Store)(nil)
 
-// errURLTaken is the (trigger, url) uniqueness error (spec §4.9 DECISION).
-func errURLTaken() error {
-	return clientele.FieldErrors{"url": {"The url has already been taken."}}.Err()
-}
-
 const webhookColumns = `id, trigger, url, namespace, user_id, is_active, retry_hourly, retry_daily,
 	queue, condition, created_at, updated_at`
 
@@ -56,7 +51,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w clientele.Webhook) (cliente
 		condArg(w), w.CreatedAt, w.UpdatedAt))
 	switch {
 	case isUnique(err):
-		return clientele.Webhook{}, errURLTaken()
+		return clientele.Webhook{}, clientele.ErrWebhookURLTaken()
 	case err != nil:
 		return clientele.Webhook{}, fmt.Errorf("postgres: create webhook: %w", err)
 	}
@@ -139,7 +134,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w clientele.Webhook) (cliente
 	case errors.Is(err, pgx.ErrNoRows):
 		return clientele.Webhook{}, clientele.Errorf(clientele.ENOTFOUND, "webhook %d not found", w.ID)
 	case isUnique(err):
-		return clientele.Webhook{}, errURLTaken()
+		return clientele.Webhook{}, clientele.ErrWebhookURLTaken()
 	case err != nil:
 		return clientele.Webhook{}, fmt.Errorf("postgres: update webhook: %w", err)
 	}

@@ -13,11 +13,6 @@ import (
 
 var _ clientele.RegionStore = (*Store)(nil)
 
-// errHandleTaken is the region handle uniqueness error (spec §9.3).
-func errHandleTaken() error {
-	return clientele.FieldErrors{"handle": {"The handle has already been taken."}}.Err()
-}
-
 const regionColumns = `id, name, handle, is_default, created_at, updated_at`
 
 // scanRegion scans one row of regionColumns; Countries is left empty.
@@ -151,7 +146,7 @@ func (s *Store) CreateRegion(ctx context.Context, r clientele.Region) (clientele
 		err := tx.QueryRowContext(ctx, `INSERT INTO regions (name, handle, name_fold, handle_fold, is_default,
 			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, regionArgs(r)...).Scan(&r.ID)
 		if isUnique(err) {
-			return errHandleTaken()
+			return clientele.ErrRegionHandleTaken()
 		}
 		if err != nil {
 			return err
@@ -219,23 +214,7 @@ func (s *Store) RegionsByIDs(ctx context.Context, ids []int64) ([]clientele.Regi
 	if err != nil {
 		return nil, regionErr("regions by id", err)
 	}
-	return inIDOrder(found, ids), nil
-}
-
-// inIDOrder orders rs as ids lists them, each once.
-func inIDOrder(rs []clientele.Region, ids []int64) []clientele.Region {
-	byID := make(map[int64]clientele.Region, len(rs))
-	for _, r := range rs {
-		byID[r.ID] = r
-	}
-	out := make([]clientele.Region, 0, len(rs))
-	for _, id := range ids {
-		if r, ok := byID[id]; ok {
-			out = append(out, r)
-			delete(byID, id)
-		}
-	}
-	return out
+	return clientele.RegionsInIDOrder(found, ids), nil
 }
 
 // ListRegions implements clientele.Store.
@@ -287,7 +266,7 @@ func (s *Store) UpdateRegion(ctx context.Context, r clientele.Region) (clientele
 		res, err := tx.ExecContext(ctx, `UPDATE regions SET name = ?, handle = ?, name_fold = ?, handle_fold = ?,
 			is_default = ?, updated_at = ? WHERE id = ?`, args...)
 		if isUnique(err) {
-			return errHandleTaken()
+			return clientele.ErrRegionHandleTaken()
 		}
 		if err != nil {
 			return err

@@ -12,11 +12,6 @@ import (
 
 var _ clientele.WebhookStore = (*Store)(nil)
 
-// errURLTaken is the (trigger, url) uniqueness error (spec §4.9 DECISION).
-func errURLTaken() error {
-	return clientele.FieldErrors{"url": {"The url has already been taken."}}.Err()
-}
-
 const webhookColumns = `id, trigger, url, namespace, user_id, is_active, retry_hourly, retry_daily,
 	queue, condition, created_at, updated_at`
 
@@ -70,7 +65,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w clientele.Webhook) (cliente
 	})
 	switch {
 	case isUnique(err):
-		return clientele.Webhook{}, errURLTaken()
+		return clientele.Webhook{}, clientele.ErrWebhookURLTaken()
 	case err != nil:
 		return clientele.Webhook{}, fmt.Errorf("sqlite: create webhook: %w", err)
 	}
@@ -156,7 +151,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w clientele.Webhook) (cliente
 	case errors.Is(err, sql.ErrNoRows):
 		return clientele.Webhook{}, clientele.Errorf(clientele.ENOTFOUND, "webhook %d not found", w.ID)
 	case isUnique(err):
-		return clientele.Webhook{}, errURLTaken()
+		return clientele.Webhook{}, clientele.ErrWebhookURLTaken()
 	case err != nil:
 		return clientele.Webhook{}, fmt.Errorf("sqlite: update webhook: %w", err)
 	}
