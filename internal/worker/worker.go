@@ -236,9 +236,9 @@ func stopErr(ctx context.Context, err error, log *slog.Logger) error {
 	return err
 }
 
-// Prepare decodes, validates and normalises raw items into a chunk. An item
-// that fails here (its phone number does not parse, say) becomes a failed
-// item; the rest go on.
+// Prepare decodes and normalises stored items into a chunk
+// (clientele.PrepareItem). An item that fails here (its phone number does
+// not parse, say) becomes a failed item; the rest go on.
 func Prepare(raw []clientele.RawItem, phoneRegion string, now time.Time) clientele.Chunk {
 	c := clientele.Chunk{From: raw[0].Index, Now: now, Items: make([]clientele.ChunkItem, len(raw))}
 	for i, r := range raw {
