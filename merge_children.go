@@ -474,6 +474,18 @@ func jsonEqual(a, b json.RawMessage) bool {
 	if bytes.Equal(a, b) {
 		return true
 	}
+	if isScalar(a) && isScalar(b) {
+		// Decoding is for containers (key order, spacing). Scalars differ
+		// in bytes but not in value only when both are strings written
+		// with different escapes; json.Number keeps a number's text, so
+		// numbers, true, false and null are equal only as bytes.
+		if a[0] != '"' || b[0] != '"' {
+			return false
+		}
+		sa, okA := unquote(a)
+		sb, okB := unquote(b)
+		return okA && okB && sa == sb
+	}
 	var va, vb any
 	da, db := json.NewDecoder(bytes.NewReader(a)), json.NewDecoder(bytes.NewReader(b))
 	da.UseNumber()
@@ -496,3 +508,7 @@ func compactRaw(r Raw) json.RawMessage {
 	}
 	return buf.Bytes()
 }
+
+// isScalar reports whether the JSON value b (trimmed, non-empty) is neither
+// an object nor an array.
+func isScalar(b []byte) bool { return b[0] != '{' && b[0] != '[' }

@@ -400,3 +400,35 @@ func TestMergeUnchangedAfterStoreRoundTrip(t *testing.T) {
 		t.Error("re-sending the same item after a store round trip reports a change")
 	}
 }
+
+// TestJSONEqual checks jsonEqual against its definition, equality of the
+// decoded values (numbers as their text), on scalars, where it skips
+// decoding, and on containers, where it does not.
+func TestJSONEqual(t *testing.T) {
+	values := []string{
+		``, `null`, ` null `, `true`, `false`, `0`, `1`, `1.0`, `-1`, `1e2`, `100`,
+		`"a"`, `"\u0061"`, ` "a"`, `"A"`, `""`, `"\""`, `"\u0022"`, `"é"`, `"\u00e9"`, `"1"`,
+		`{}`, `{"a":1}`, `{ "a" : 1 }`, `{"a":1.0}`, `{"a":1,"b":2}`, `{"b":2,"a":1}`,
+		`[]`, `[1,2]`, `[ 1, 2 ]`, `[2,1]`, `["a"]`, `["\u0061"]`,
+	}
+	decoded := func(s string) (v any) {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			s = "null"
+		}
+		d := json.NewDecoder(strings.NewReader(s))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			t.Fatalf("decode %q: %v", s, err)
+		}
+		return v
+	}
+	for _, a := range values {
+		for _, b := range values {
+			want := reflect.DeepEqual(decoded(a), decoded(b))
+			if got := jsonEqual(json.RawMessage(a), json.RawMessage(b)); got != want {
+				t.Errorf("jsonEqual(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
