@@ -4,14 +4,17 @@
 //
 // One writer serialises every write (claims, chunks, accepts), so claims
 // need no SKIP LOCKED and an apply transaction never meets a concurrent
-// change; WAL lets the readers run beside it. synchronous=FULL makes a
-// committed transaction (an accepted batch above all) survive power loss and
-// kill -9 (DESIGN §4).
+// change; WAL lets the readers run beside it. Every write returns only
+// once its commit is on disk (synchronous=FULL, or a sync of the WAL right
+// after the writer is released: walsync.go), so that a committed
+// transaction (an accepted batch above all) survives power loss and kill -9
+// (DESIGN §4).
 package sqlite
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -36,6 +39,8 @@ type Store struct {
 	st *stmts  // prepared on w
 	r  *sql.DB // read-only pool
 	cp *checkpointer
+	// wal makes writeAt's commits durable after the writer is released.
+	wal *walSync
 	// gate orders the writer's transactions (writegate.go).
 	gate writeGate
 }
@@ -57,7 +62,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w}
+	s := &Store{w: w, wal: newWALSync(path)}
 	if err := s.Migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -148,6 +153,7 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
+	errs = append(errs, s.wal.close())
 	return errors.Join(append(errs, s.w.Close())...)
 }
 
@@ -162,24 +168,55 @@ func (s *Store) writeBackground(ctx context.Context, fn func(tx *sql.Tx) error) 
 	return s.writeAt(ctx, prioBackground, fn)
 }
 
+// writeAt runs fn in a transaction of the writer, taken through the gate
+// at priority prio, and returns once the commit is on disk: it commits
+// without syncing and syncs after releasing the writer (walsync.go).
 func (s *Store) writeAt(ctx context.Context, prio int, fn func(tx *sql.Tx) error) error {
+	n, err := s.commitUnsynced(ctx, prio, fn)
+	if err != nil {
+		return err
+	}
+	return s.wal.sync(n)
+}
+
+// commitUnsynced runs fn in a transaction of the writer and commits it
+// with synchronous=NORMAL: the commit reaches the WAL but not the disk
+// until a sync (walSync). It returns the commit's number for walSync.sync.
+// The connection is set back to synchronous=FULL, the writer's default
+// for the single statements that use it directly, before anyone else can
+// use it; if that fails it is discarded, so that nothing else ever
+// commits unsynced by mistake.
+func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx) error) (uint64, error) {
 	if err := s.gate.lock(ctx, prio); err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+		return 0, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer s.gate.unlock()
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, err := s.w.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+		return 0, fmt.Errorf("sqlite: writer: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+		return 0, fmt.Errorf("sqlite: relax sync: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return 0, fmt.Errorf("sqlite: commit: %w", err)
 	}
 	s.cp.kick()
-	return nil
+	return s.wal.committed(), nil
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -364,42 +363,15 @@ func (s *Store) RetryDelivery(ctx context.Context, webhookID, id int64, now time
 	return d, nil
 }
 
-// writeUnsynced is write with synchronous=NORMAL: the commit reaches the
-// WAL but is not synced to disk. It is for the dispatcher's bookkeeping
-// (claims, renewals, attempts), where a commit lost to a power cut (never
-// to a crash of the process: the WAL is in the OS's cache) undoes itself
-// harmlessly: the delivery is claimed and sent again, with the same
-// webhook-id, which at-least-once delivery allows. The next synced commit
-// (a batch's) syncs these too, and the WAL keeps them in order, so what
-// survives is always a prefix of what was committed. Batches, events and
-// routing keep synchronous=FULL. The connection is set back before anyone
-// else can use it; if that fails it is discarded, so that no batch is
-// ever committed unsynced.
+// writeUnsynced is writeBackground without the sync: the commit reaches
+// the WAL but not the disk (commitUnsynced). It is for the dispatcher's
+// bookkeeping (claims, renewals, attempts), where a commit lost to a power
+// cut (never to a crash of the process: the WAL is in the OS's cache)
+// undoes itself harmlessly: the delivery is claimed and sent again, with
+// the same webhook-id, which at-least-once delivery allows. The next
+// synced commit syncs these too, and the WAL keeps them in order, so what
+// survives is always a prefix of what was committed.
 func (s *Store) writeUnsynced(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: writer: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-		return fmt.Errorf("sqlite: relax sync: %w", err)
-	}
-	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	s.cp.kick()
-	return nil
+	_, err := s.commitUnsynced(ctx, prioBackground, fn)
+	return err
 }
