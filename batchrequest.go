@@ -30,22 +30,18 @@ type BatchRequest struct {
 // maxItems <= 0 means DefaultMaxBatchSize.
 //
 // Errors: EMALFORMED when body is not JSON; EINVALID (with Fields) for
-// everything else, a body beyond the limits of CheckJSONLimits included.
+// everything else, a body beyond the limits of CheckJSON included.
 // On success Items.Raw holds each item's bytes as sent and Items.MatchValues
 // the value the item will be matched on (MatchValue).
 func ParseBatchRequest(body []byte, maxItems int) (*BatchRequest, error) {
 	if maxItems <= 0 {
 		maxItems = DefaultMaxBatchSize
 	}
-	// One validation of the whole body; after it, the scanner of
-	// jsonscan.go splits the envelope and the items without re-validating,
-	// and each item is decoded exactly once.
-	if !json.Valid(body) {
-		return nil, &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
-	}
-	// Before anything is decoded: a body nested or stretched beyond the
-	// limits is refused without building it.
-	if err := CheckJSONLimits(body); err != nil {
+	// One pass validates the whole body and refuses one nested or
+	// stretched beyond the limits before anything is built from it; after
+	// it, the scanner of jsonscan.go splits the envelope and the items
+	// without re-validating, and each item is decoded exactly once.
+	if err := CheckJSON(body); err != nil {
 		return nil, err
 	}
 	body = bytes.TrimSpace(body)

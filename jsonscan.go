@@ -22,7 +22,8 @@ func skipSpace(b []byte, i int) int {
 	if i > len(b) {
 		return len(b) // only on invalid JSON, e.g. an object ending after a key
 	}
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+	// Most bytes after a token are not space: one comparison tells.
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
 	return i

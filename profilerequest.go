@@ -2,7 +2,6 @@ package clientele
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 )
 
@@ -143,10 +142,7 @@ func unprefix(errs FieldErrors, prefix string) FieldErrors {
 // checkBody refuses a body that is not JSON, or that breaks the JSON
 // limits.
 func checkBody(body []byte) error {
-	if !json.Valid(body) {
-		return &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
-	}
-	return CheckJSONLimits(body)
+	return CheckJSON(body)
 }
 
 // isObject reports whether body's JSON value is an object.

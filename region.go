@@ -85,10 +85,7 @@ func (x *RegionCountryInput) UnmarshalJSON(b []byte) error {
 // JSON; EINVALID with Laravel keys (name, handle, is_default, countries,
 // countries.N, countries.N.iso_2) otherwise.
 func ParseRegionInput(body []byte, create bool) (*RegionInput, error) {
-	if !json.Valid(body) {
-		return nil, &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
-	}
-	if err := CheckJSONLimits(body); err != nil {
+	if err := CheckJSON(body); err != nil {
 		return nil, err
 	}
 	in := &RegionInput{}

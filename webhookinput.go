@@ -36,10 +36,7 @@ type WebhookInput struct {
 // Laravel keys (trigger, url, namespace, is_active, retry_hourly,
 // retry_daily, condition) otherwise.
 func ParseWebhookInput(body []byte, create bool) (*WebhookInput, error) {
-	if !json.Valid(body) {
-		return nil, &Error{Code: EMALFORMED, Message: "Malformed JSON body."}
-	}
-	if err := CheckJSONLimits(body); err != nil {
+	if err := CheckJSON(body); err != nil {
 		return nil, err
 	}
 	in := &WebhookInput{}

@@ -8,7 +8,7 @@ import (
 // readJSONBody reads a JSON request body for a route other than the batch
 // (which reads its own): at most the body limit (413 above it), within the
 // body budget (429 when it is spent). The body is checked by the domain's
-// parser, which applies clientele.CheckJSONLimits. release gives the budget
+// parser, which applies clientele.CheckJSON. release gives the budget
 // back once the body is no longer needed.
 func (s *server) readJSONBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
 	if r.ContentLength > s.maxBody {
