@@ -156,17 +156,10 @@ func (sc *jsonScan) object(i int) int {
 		if i = sc.value(skipSpace(b, i+1)); i < 0 {
 			return i
 		}
-		if i = skipSpace(b, i); i < len(b) {
-			switch b[i] {
-			case ',':
-				i = skipSpace(b, i+1)
-				continue
-			case '}':
-				sc.depth = n
-				return i + 1
-			}
+		more := false
+		if i, more = sc.next(i, n, '}'); !more {
+			return i
 		}
-		return sc.bad()
 	}
 }
 
@@ -184,18 +177,28 @@ func (sc *jsonScan) array(i int) int {
 		if i = sc.value(i); i < 0 {
 			return i
 		}
-		if i = skipSpace(b, i); i < len(b) {
-			switch b[i] {
-			case ',':
-				i = skipSpace(b, i+1)
-				continue
-			case ']':
-				sc.depth = n
-				return i + 1
-			}
+		more := false
+		if i, more = sc.next(i, n, ']'); !more {
+			return i
 		}
-		return sc.bad()
 	}
+}
+
+// next scans what follows a member or an element of the container at
+// depth n: a comma (more, and the index of the next one) or the closing
+// byte (the index past it).
+func (sc *jsonScan) next(i, n int, close byte) (int, bool) {
+	b := sc.b
+	if i = skipSpace(b, i); i < len(b) {
+		switch b[i] {
+		case ',':
+			return skipSpace(b, i+1), true
+		case close:
+			sc.depth = n
+			return i + 1, false
+		}
+	}
+	return sc.bad(), false
 }
 
 // str scans the string at b[i] == '"'.
