@@ -62,7 +62,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, wal: newWALSync(path)}
+	// SQLite makes the WAL beside the file it opened, links resolved.
+	var file string
+	if err := w.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	s := &Store{w: w, wal: newWALSync(file)}
 	if err := s.Migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -185,7 +191,9 @@ func (s *Store) writeAt(ctx context.Context, prio int, fn func(tx *sql.Tx) error
 // The connection is set back to synchronous=FULL, the writer's default
 // for the single statements that use it directly, before anyone else can
 // use it; if that fails it is discarded, so that nothing else ever
-// commits unsynced by mistake.
+// commits unsynced by mistake. The reset is deferred before the pragma
+// runs, and neither runs with ctx: the driver reports a cancelled ctx even
+// for a statement that took effect, which left the writer at NORMAL.
 func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx) error) (uint64, error) {
 	if err := s.gate.lock(ctx, prio); err != nil {
 		return 0, fmt.Errorf("sqlite: begin: %w", err)
@@ -196,14 +204,15 @@ func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx
 		return 0, fmt.Errorf("sqlite: writer: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-		return 0, fmt.Errorf("sqlite: relax sync: %w", err)
-	}
+	pragmaCtx := context.WithoutCancel(ctx)
 	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); err != nil {
+		if _, err := conn.ExecContext(pragmaCtx, "PRAGMA synchronous=FULL"); err != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
+	if _, err := conn.ExecContext(pragmaCtx, "PRAGMA synchronous=NORMAL"); err != nil {
+		return 0, fmt.Errorf("sqlite: relax sync: %w", err)
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: begin: %w", err)

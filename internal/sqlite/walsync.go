@@ -18,14 +18,23 @@ import (
 //
 // Why syncing the WAL file afterwards is enough: a commit is its frames in
 // the WAL, and fsync writes out everything written to the file before it
-// was called. Frames are overwritten only when a writer restarts the WAL
-// after a checkpoint has copied every frame into the database file and
-// synced that file (SQLite updates nBackfill only after the sync, and the
-// checkpointer runs at synchronous=FULL), so a commit's frames are on disk
-// in one file or the other. A power cut between the commit and the sync
-// loses only commits whose callers have not yet heard of success; readers
-// may have seen them for those few milliseconds, and what is lost is always
-// a suffix of the commits, since the WAL is written in order.
+// was called. Frames are overwritten only when a writer restarts the WAL,
+// which needs every frame backfilled (nBackfill == mxFrame); only a
+// complete checkpoint sets that, and it syncs the database file first (at
+// NORMAL as at FULL). So a commit's frames are on disk in one file or the
+// other once sync returns.
+//
+// What differs from FULL: other connections see a commit before it is
+// synced. For those few milliseconds a reader may see a batch's progress,
+// and the webhook router may route its events, that a power cut (not a
+// crash of the process: the WAL is in the OS's cache) would then undo;
+// its caller has not yet heard of success, and what is lost is always a
+// suffix of the commits, since the WAL is written in order. And an error
+// from sync means the commit is in the database but may not be on disk:
+// after a failed fsync the kernel may have dropped the pages it could not
+// write, so the first failure is kept and every later write fails too,
+// until the store is reopened (as PostgreSQL does with
+// data_sync_retry=off).
 //
 // Syncs are grouped: a caller whose commit a sync that started after it
 // already covered returns without syncing again.
@@ -36,9 +45,14 @@ type walSync struct {
 	mu     sync.Mutex // serialises syncs
 	f      *os.File   // the WAL, opened on first use
 	synced uint64     // commits known to be on disk
-	syncs  int64      // fsync calls made, for tests
+	failed error      // the first failed sync: every later one fails too
+	closed bool
+	syncs  int64 // fsync calls made, for tests
 }
 
+// newWALSync syncs the WAL of the database file at dbPath, which must be
+// the path SQLite opened (symbolic links resolved: the WAL is made beside
+// the file they point to).
 func newWALSync(dbPath string) *walSync { return &walSync{path: dbPath + "-wal"} }
 
 // committed numbers a commit that has just returned; sync takes the number.
@@ -48,12 +62,18 @@ func (w *walSync) committed() uint64 { return w.commits.Add(1) }
 func (w *walSync) sync(n uint64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.synced >= n {
+	switch {
+	case w.failed != nil:
+		return w.failed
+	case w.closed:
+		return fmt.Errorf("sqlite: sync WAL: the store is closed")
+	case w.synced >= n:
 		return nil
 	}
 	upTo := w.commits.Load() // every commit numbered so far is in the file
 	if err := w.syncFile(); err != nil {
-		return fmt.Errorf("sqlite: sync WAL: %w", err)
+		w.failed = fmt.Errorf("sqlite: sync WAL (reopen the store): %w", err)
+		return w.failed
 	}
 	w.synced = upTo
 	return nil
@@ -91,6 +111,7 @@ func (w *walSync) syncFile() error {
 func (w *walSync) close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.closed = true
 	if w.f == nil {
 		return nil
 	}

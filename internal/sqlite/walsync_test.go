@@ -113,3 +113,67 @@ func TestWALSyncReopens(t *testing.T) {
 		t.Error("sync of a missing WAL succeeded")
 	}
 }
+
+// TestWALSyncFollowsLinks opens a store through a symbolic link: SQLite
+// puts the WAL beside the file the link names, and the syncer must sync
+// that one, not a file beside the link.
+func TestWALSyncFollowsLinks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(filepath.Join(dir, "data", "real.db"), link); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(t.Context(), link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.write(t.Context(), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(t.Context(), `CREATE TABLE t (n INTEGER)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "data", "real.db-wal"); s.wal.path != want {
+		t.Errorf("syncing %s, want %s", s.wal.path, want)
+	}
+}
+
+// TestWALSyncFailureSticks checks that after a failed sync every later one
+// fails, even one whose commit an earlier sync covered, and that a closed
+// syncer refuses to sync.
+func TestWALSyncFailureSticks(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	if err := os.WriteFile(db+"-wal", []byte("frames"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := newWALSync(db)
+	first := w.committed()
+	if err := w.sync(first); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(db + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sync(w.committed()); err == nil {
+		t.Fatal("sync of a missing WAL succeeded")
+	}
+	if err := os.WriteFile(db+"-wal", []byte("frames"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []uint64{first, w.committed()} {
+		if err := w.sync(n); err == nil {
+			t.Errorf("sync(%d) succeeded after a failed sync", n)
+		}
+	}
+	w2 := newWALSync(db)
+	if err := w2.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.sync(w2.committed()); err == nil {
+		t.Error("a closed syncer synced")
+	}
+}

@@ -14,7 +14,8 @@ import (
 // accepts took 80–230 ms; with it, an accept waits for at most the one
 // transaction in progress and the accepts ahead of it. Short single
 // statements (claims, lease renewals, token writes) use the writer
-// directly and are not ordered by the gate.
+// directly and are not ordered by the gate; the webhook dispatcher's
+// bookkeeping transactions go through it at background priority.
 type writeGate struct {
 	mu   sync.Mutex
 	held bool
