@@ -133,7 +133,9 @@ type ChunkItem struct {
 // ValidateProfileInput (ModeBatchItem) when its batch was accepted
 // (ParseBatchRequest refuses a batch with any invalid item), and checking
 // it again cost 3% of the server's CPU in a load whose backlog outgrew the
-// Handoff. A damaged item (not an object) fails alone.
+// Handoff. (Should a release ever tighten the rules, batches queued by an
+// older one would be applied under the rules they were accepted by.) A
+// damaged item (not an object) fails alone.
 func PrepareItem(index int, in *ProfileInput, phoneRegion string) ChunkItem {
 	if in == nil || in.Obj.Bad {
 		// Stored data was damaged; fail the item, not the batch.

@@ -20,7 +20,9 @@ const (
 	// body's outermost value being level 1.
 	MaxJSONDepth = 32
 	// MaxJSONString is the longest string value, in bytes once decoded:
-	// the size of a MySQL TEXT column, the largest Omneo could store.
+	// the size of a MySQL TEXT column, the largest Omneo could store. (A
+	// string of invalid UTF-8 may decode to up to three times as much:
+	// see tooLong.)
 	MaxJSONString = 65535
 	// MaxJSONKey is the longest object key, in bytes once decoded.
 	MaxJSONKey = 255

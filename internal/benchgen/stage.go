@@ -14,7 +14,7 @@ import (
 // StageChunk readies raw items (at most clientele.ChunkSize) for a benchmark of
 // Store.ApplyChunk alone: it stores them as one batch matched by email,
 // claims that batch and prepares its one chunk exactly as the worker does
-// (decoded, validated, phone numbers normalised for phoneRegion). The
+// (decoded, phone numbers normalised for phoneRegion). The
 // store must have no other claimable batch. An item the worker would fail
 // is an error: benchmark data that fails measures the wrong path.
 func StageChunk(ctx context.Context, s clientele.Store, raw [][]byte, phoneRegion string, now time.Time) (clientele.Lease, clientele.Chunk, error) {

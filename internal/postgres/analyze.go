@@ -43,9 +43,9 @@ import (
 // than twice out of date. It is not more eager because each ANALYZE costs:
 // 90 ms for profiles and 50 ms for identities at 20,000 profiles when every
 // row was read below the default 30,000-row sample (migration 00008 cut
-// the sample to 3,000 rows: 14 and 8 ms at 40,000). Analysing from 1,000 rows at every
-// 50% of growth spent 384 ms of the 2.8 s of statement time of a
-// 20,000-profile HTTP load. SKIP_LOCKED makes a node whose ANALYZE would
+// the sample to 3,000 rows: 14 and 8 ms at 40,000). Analysing from 1,000
+// rows at every 50% of growth spent 384 ms of the 2.8 s of statement time
+// of a 20,000-profile HTTP load. SKIP_LOCKED makes a node whose ANALYZE would
 // wait for another node's skip it instead.
 const (
 	analyzeMinRows  = 5000 // below this, any plan is fast enough
