@@ -124,7 +124,12 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 		// The enclosing Unmarshal validated b: split it without a second
 		// json.Unmarshal (jsonscan.go). Every element type is a tolerant
 		// json.Unmarshaler, which never fails.
-		l.V = []T{}
+		// Counted first, so that the elements are decoded into one
+		// allocation: growing the slice element by element was 3% of the
+		// server's CPU (five custom attributes take four allocations).
+		n := 0
+		eachElement(b, func([]byte) { n++ })
+		l.V = make([]T, 0, n)
 		eachElement(b, func(elem []byte) {
 			// Decoded in place: a local T would escape to the heap through
 			// the interface, one allocation per element.
