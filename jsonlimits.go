@@ -54,11 +54,8 @@ func CheckJSON(body []byte) error {
 }
 
 // validJSON reports whether b is valid JSON, as json.Valid does, in
-// CheckJSON's one pass.
-func validJSON(b []byte) bool {
-	malformed, err := scanJSON(b)
-	return !malformed && (err == nil || json.Valid(b))
-}
+// CheckJSON's one pass: a limit error is no grammar error.
+func validJSON(b []byte) bool { return ErrorCode(CheckJSON(b)) != EMALFORMED }
 
 // pathSeg is one step of a dot path: an object key (still quoted) or an
 // array index. The path is kept as segments and only joined into a string
