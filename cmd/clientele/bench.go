@@ -26,6 +26,7 @@ type benchConfig struct {
 	url, token  string
 	db          string
 	profiles    int
+	warmup      int
 	preload     int
 	batchSize   int
 	concurrency int
@@ -48,7 +49,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&c.token, "token", "", "API token for --url (scope *, or create-profiles and read-profiles)")
 	fs.StringVar(&c.db, "db", "", "the started server's database: empty for a temporary SQLite file, sqlite:PATH, or a postgres:// URL (a fresh schema is made in it unless it sets search_path)")
 	fs.IntVar(&c.profiles, "profiles", 20000, "profiles per workload")
-	fs.IntVar(&c.preload, "preload", 0, "profiles to load first (reported as \"preload\"), so matched runs against a store of this size")
+	fs.IntVar(&c.warmup, "warmup", 10000, "new profiles to load before anything else (reported as \"warmup\"), so that the figures after it are of a server past its start-up costs; 0 for none")
+	fs.IntVar(&c.preload, "preload", 0, "profiles to load after the warm-up (reported as \"preload\"), so matched runs against a store of this size")
 	fs.IntVar(&c.batchSize, "batch-size", clientele.DefaultMaxBatchSize, "profiles per batch")
 	fs.IntVar(&c.concurrency, "concurrency", 4, "batches posted at once")
 	fs.StringVar(&workloads, "workloads", "new,matched,mixed", "workloads to run, of new, matched and mixed (always run in that order)")
@@ -80,9 +82,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		}
 	}
 	switch {
-	case c.profiles < 1 || c.preload < 0 || c.first < 0:
-		return c, usageError("--profiles must be at least 1, --preload and --first at least 0")
-	case c.first+c.preload+2*c.profiles > 100_000_000:
+	case c.profiles < 1 || c.warmup < 0 || c.preload < 0 || c.first < 0:
+		return c, usageError("--profiles must be at least 1, --warmup, --preload and --first at least 0")
+	case c.first+c.warmup+c.preload+2*c.profiles > 100_000_000:
 		return c, usageError("bench makes at most 100,000,000 distinct profiles (their mobile numbers run out)")
 	case c.batchSize < 1 || c.batchSize > clientele.MaxMaxBatchSize:
 		return c, usageError(fmt.Sprintf("--batch-size must be between 1 and %d", clientele.MaxMaxBatchSize))
@@ -157,6 +159,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 
 	planner := newBenchPlanner(cfg.first, cfg.batchSize)
 	var plans []benchWorkload
+	if cfg.warmup > 0 {
+		plans = append(plans, planner.plan(workloadWarmup, cfg.warmup))
+	}
 	if cfg.preload > 0 {
 		plans = append(plans, planner.plan(workloadPreload, cfg.preload))
 	}
@@ -303,7 +308,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	return runErr
 }
 
-// benchStoreAlone runs the preload, new and matched workloads again on a
+// benchStoreAlone runs the warmup, preload, new and matched workloads again on a
 // fresh store of the server's kind, in this process.
 func benchStoreAlone(ctx context.Context, cfg benchConfig, rep *benchReport, plans []benchWorkload, gen benchgen.Generator,
 	tmp string, dropLater func(string, func(context.Context) error), progress func(string, ...any)) error {

@@ -6,6 +6,7 @@ import (
 
 // Workload names, in the order a run takes them.
 const (
+	workloadWarmup  = "warmup"
 	workloadPreload = "preload"
 	workloadNew     = "new"
 	workloadMatched = "matched"
@@ -46,13 +47,13 @@ type benchWorkload struct {
 // created is how many profiles the workload creates.
 func (w benchWorkload) created() int { return w.fresh }
 
-// plan returns the next workload called name (preload, new, matched or
-// mixed) of n items. Matched and mixed need profiles to exist: the caller
-// runs new or preload first.
+// plan returns the next workload called name (warmup, preload, new,
+// matched or mixed) of n items. Matched and mixed need profiles to exist:
+// the caller runs new or preload first.
 func (p *benchPlanner) plan(name string, n int) benchWorkload {
 	w := benchWorkload{name: name, n: n, batchSize: p.batchSize, freshFrom: p.fresh,
 		existFrom: p.first, existN: p.fresh - p.first}
-	if name != workloadPreload && name != workloadNew {
+	if !freshOnly(name) {
 		// Every updating workload gets revisions of its own, so what it
 		// sends always differs from what the profiles hold.
 		w.rev = p.rev + 1
@@ -72,6 +73,12 @@ func (p *benchPlanner) plan(name string, n int) benchWorkload {
 	return w
 }
 
+// freshOnly reports whether the workload called name creates every
+// profile it sends.
+func freshOnly(name string) bool {
+	return name == workloadWarmup || name == workloadPreload || name == workloadNew
+}
+
 type itemKind int
 
 const (
@@ -86,10 +93,10 @@ const (
 // profile, as importers' batches do, which exercises the apply path's
 // chunk-local map.
 func (w benchWorkload) kind(j int) itemKind {
-	switch w.name {
-	case workloadPreload, workloadNew:
+	switch {
+	case freshOnly(w.name):
 		return itemFresh
-	case workloadMatched:
+	case w.name == workloadMatched:
 		return itemMatched
 	}
 	k := j % w.batchSize

@@ -186,30 +186,31 @@ func postAll(b *testing.B, bases []string, token string, batches [][]byte, sende
 	}
 }
 
-// TestBenchCommand runs `clientele bench` as a user would, small: every
-// workload on a server it starts on SQLite, then the store alone. The
-// report must name every workload with its profiles and outcomes, and the
-// database, opened afterwards by a server of its own, must hold exactly
-// the profiles the run created.
+// TestBenchCommand runs `clientele bench` as a user would, small: a
+// warm-up and every workload on a server it starts on SQLite, then the
+// store alone. The report must name every workload with its profiles and
+// outcomes, and the database, opened afterwards by a server of its own,
+// must hold exactly the profiles the run created.
 func TestBenchCommand(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "bench.db")
-	rep := runBenchJSON(t, "--db", "sqlite:"+dbPath, "--profiles", "1000", "--batch-size", "250")
+	rep := runBenchJSON(t, "--db", "sqlite:"+dbPath, "--warmup", "300", "--profiles", "1000", "--batch-size", "250")
 	// mixed: per batch of 250, 125 new, 100 matched and 25 repeats of
 	// profiles created earlier in the same batch.
 	checkBenchWorkloads(t, rep, map[string][3]int{
-		"new": {1000, 1000, 0}, "matched": {1000, 0, 1000}, "mixed": {1000, 500, 500},
+		"warmup": {300, 300, 0}, "new": {1000, 1000, 0}, "matched": {1000, 0, 1000}, "mixed": {1000, 500, 500},
 	})
-	if len(rep.StoreAlone) != 2 || rep.StoreAlone[0].Created != 1000 || rep.StoreAlone[1].Updated != 1000 {
-		t.Errorf("store alone: %+v, want new (1000 created) and matched (1000 updated)", rep.StoreAlone)
+	if len(rep.StoreAlone) != 3 || rep.StoreAlone[0].Created != 300 || rep.StoreAlone[1].Created != 1000 ||
+		rep.StoreAlone[2].Updated != 1000 {
+		t.Errorf("store alone: %+v, want warmup (300 created), new (1000 created) and matched (1000 updated)", rep.StoreAlone)
 	}
 	if rep.ServerPeakRSS < 1<<20 || rep.Workloads[0].ServerPeakRSS < 1<<20 {
-		t.Errorf("server peak RSS %d, new's %d: not measured", rep.ServerPeakRSS, rep.Workloads[0].ServerPeakRSS)
+		t.Errorf("server peak RSS %d, warmup's %d: not measured", rep.ServerPeakRSS, rep.Workloads[0].ServerPeakRSS)
 	}
-	if rep.ServerProfiles != 1500 || len(rep.ServerProblems) > 0 {
-		t.Errorf("the bench saw %d profiles (want 1500), server problems %q", rep.ServerProfiles, rep.ServerProblems)
+	if rep.ServerProfiles != 1800 || len(rep.ServerProblems) > 0 {
+		t.Errorf("the bench saw %d profiles (want 1800), server problems %q", rep.ServerProfiles, rep.ServerProblems)
 	}
-	if got := profileTotal(t, startNode(t, dbPath)); got != 1500 {
-		t.Errorf("the database holds %d profiles, want 1500", got)
+	if got := profileTotal(t, startNode(t, dbPath)); got != 1800 {
+		t.Errorf("the database holds %d profiles, want 1800", got)
 	}
 }
 
@@ -217,7 +218,7 @@ func TestBenchCommand(t *testing.T) {
 // checks the table the command prints.
 func TestBenchCommandURL(t *testing.T) {
 	n := startNode(t, filepath.Join(t.TempDir(), "c.db"))
-	out := runBenchCmd(t, "--url", n.URL, "--token", n.Token, "--profiles", "600", "--batch-size", "200",
+	out := runBenchCmd(t, "--url", n.URL, "--token", n.Token, "--warmup", "0", "--profiles", "600", "--batch-size", "200",
 		"--workloads", "new,matched", "--store-alone=false")
 	rows := map[string][]string{}
 	for line := range strings.Lines(out) {
@@ -242,7 +243,7 @@ func TestBenchCommandURL(t *testing.T) {
 // the test's own that the server uses as given.
 func TestBenchCommandPostgres(t *testing.T) {
 	schema := pgtest.Schema(t, pgtest.DSN(t))
-	rep := runBenchJSON(t, "--db", schema, "--profiles", "500", "--batch-size", "250", "--workloads", "new,mixed")
+	rep := runBenchJSON(t, "--db", schema, "--warmup", "0", "--profiles", "500", "--batch-size", "250", "--workloads", "new,mixed")
 	checkBenchWorkloads(t, rep, map[string][3]int{"new": {500, 500, 0}, "mixed": {500, 250, 250}})
 	if len(rep.StoreAlone) != 1 || rep.StoreAlone[0].Created != 500 {
 		t.Errorf("store alone: %+v, want new, 500 created", rep.StoreAlone)
