@@ -84,7 +84,7 @@ func NormalizePhone(s, region string) (string, bool) {
 	e164, ok, decided := strictE164(s)
 	if !decided {
 		num, err := phonenumbers.Parse(s, strings.ToUpper(region))
-		if err != nil || !phonenumbers.IsValidNumber(num) {
+		if err != nil || !isValidNumber(num) {
 			return "", false
 		}
 		e164, ok = phonenumbers.Format(num, phonenumbers.E164), true

@@ -15,7 +15,7 @@ import (
 // For the strings it decides (decided true), it builds the number Parse
 // (parseHelper, v1.8.1) would: the calling code is the shortest prefix
 // that is one (extractCountryCode), the rest is the national significant
-// number, unchanged; then, as the full path, it asks IsValidNumber. A valid
+// number, unchanged; then, as the full path, it asks IsValidNumber (validNumber). A valid
 // number's E.164 form is the string itself, since the national number has
 // no leading zero to lose. It leaves to the parser (decided false) every
 // string where Parse would do more than split off the calling code:
@@ -58,12 +58,9 @@ func strictE164(s string) (e164 string, valid, decided bool) {
 		nsn[0] == '0' || code.nationalPrefix != nil && code.nationalPrefix.MatchString(nsn) {
 		return "", false, false
 	}
-	var n uint64
-	for i := 0; i < len(nsn); i++ {
-		n = n*10 + uint64(nsn[i]-'0') // at most 17 digits: < 2^64
-	}
-	cc32 := int32(cc)
-	if !phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &n}) {
+	// nsn has no leading zero: it is the number's national significant
+	// number as GetNationalSignificantNumber would write it.
+	if !validNumber(int32(cc), nsn) {
 		return "", false, true
 	}
 	return s, true, true
@@ -81,34 +78,22 @@ type callingCode struct {
 // callingCodes indexes the library's calling codes (at most three digits)
 // by value. The metadata of a code is that of its main region, or the
 // non-geographic entity's for codes of region "001": what parseHelper uses
-// for a "+" number. An error from MetadataCollection, which the library's
-// own init would have panicked on, leaves the table empty: every number
-// is parsed.
+// for a "+" number. Without metadata the table is empty: every number is
+// parsed.
 var callingCodes = sync.OnceValue(func() *[1000]callingCode {
 	var t [1000]callingCode
-	coll, err := phonenumbers.MetadataCollection()
-	if err != nil {
+	meta := phoneMetadata()
+	if meta.byRegion == nil {
 		return &t
-	}
-	// As the library indexes the collection: by region, or by calling code
-	// for region "001"; a later entry replaces an earlier one.
-	byRegion := map[string]*phonenumbers.PhoneMetadata{}
-	nonGeo := map[int]*phonenumbers.PhoneMetadata{}
-	for _, m := range coll.GetMetadata() {
-		if m.GetId() == "001" {
-			nonGeo[int(m.GetCountryCode())] = m
-		} else {
-			byRegion[m.GetId()] = m
-		}
 	}
 	for cc := range phonenumbers.GetSupportedCallingCodes() {
 		if cc < 1 || cc >= len(t) {
 			continue // not three digits or fewer: extractCountryCode never finds it
 		}
 		region := phonenumbers.GetRegionCodeForCountryCode(cc)
-		m := byRegion[region]
-		if region == "001" {
-			m = nonGeo[cc]
+		m := meta.byRegion[region]
+		if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
+			m = meta.nonGeo[cc]
 		}
 		t[cc].known = true
 		if p := m.GetNationalPrefixForParsing(); p != "" {
@@ -119,4 +104,32 @@ var callingCodes = sync.OnceValue(func() *[1000]callingCode {
 		}
 	}
 	return &t
+})
+
+// phoneMetadataIndex is the library's metadata, indexed as the library
+// indexes it: by region, and by calling code for the non-geographic
+// entity ("001"); a later entry replaces an earlier one.
+type phoneMetadataIndex struct {
+	byRegion map[string]*phonenumbers.PhoneMetadata
+	nonGeo   map[int]*phonenumbers.PhoneMetadata
+}
+
+// phoneMetadata indexes MetadataCollection. An error from it, which the
+// library's own init would have panicked on, leaves the index empty (nil
+// maps): strictE164 then decides nothing, and validNumber finds no number
+// valid.
+var phoneMetadata = sync.OnceValue(func() phoneMetadataIndex {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return phoneMetadataIndex{}
+	}
+	idx := phoneMetadataIndex{byRegion: map[string]*phonenumbers.PhoneMetadata{}, nonGeo: map[int]*phonenumbers.PhoneMetadata{}}
+	for _, m := range coll.GetMetadata() {
+		if m.GetId() == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
+			idx.nonGeo[int(m.GetCountryCode())] = m
+		} else {
+			idx.byRegion[m.GetId()] = m
+		}
+	}
+	return idx
 })
