@@ -239,9 +239,10 @@ func (s *Store) ProfilesByID(ctx context.Context, ids []string) ([]clientele.Pro
 
 // batchEvent queues the outbox event of the batch's end (spec §13 E7) in
 // the chunk transaction that ends it, so that the event exists exactly
-// when the batch has ended.
+// when the batch has ended. It goes after the copies, so that its id
+// follows those of the last chunk's profile events.
 func (w *chunkWrite) batchEvent(seq int64, typ string, now time.Time) {
-	w.pl.Queue(insertBatchEvent, typ, now, seq)
+	w.after.Queue(insertBatchEvent, typ, now, seq)
 }
 
 // insertBatchEvent writes a batch's end event: $1 type, $2 time, $3 seq.

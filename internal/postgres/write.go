@@ -12,10 +12,15 @@ import (
 )
 
 // The write half of ApplyChunk. Each kind of row goes out as one statement
-// over arrays (INSERT … SELECT FROM unnest, UPDATE … FROM unnest, DELETE …
-// USING unnest): the server plans and runs one statement for the chunk's
-// profiles, not five hundred. The statements are queued in a pipeline and
-// sent in one round trip.
+// for the chunk, not one per row: updates and deletes over arrays (UPDATE
+// … FROM unnest, DELETE … USING unnest), queued in a pipeline and sent in
+// one round trip; new rows by COPY, one per table. COPY took half the time
+// of INSERT … SELECT FROM unnest for a chunk's profiles (the server forms
+// the rows directly, in multi-row WAL records, with no arrays to decode and
+// no function scan), and on this side it streams in 64 KB pieces, where the
+// driver encoded a statement's arrays (0.7 MB for 500 profiles) into a
+// buffer grown from 256 bytes for every statement. The pipeline goes first,
+// so that keys released there are free for the rows copied after it.
 
 // writeStats counts what a chunk wrote, for the ANALYZE policy.
 type writeStats struct {
@@ -27,8 +32,40 @@ type writeStats struct {
 type chunkWrite struct {
 	pl     pgx.Batch
 	checks []func(rowsAffected) error // by statement; nil for none
+	copies []*copyRows                // after the pipeline, in order
+	after  pgx.Batch                  // after the copies
 	stats  writeStats
 }
+
+// copyRows is one COPY: n rows of a table, whose values row(i, dst) writes
+// into dst (one per column). It is the driver's CopyFromSource.
+type copyRows struct {
+	table string
+	cols  []string
+	n     int
+	row   func(i int, dst []any)
+	next  int
+	vals  []any
+}
+
+// copyRows queues a COPY of n rows into table.
+func (w *chunkWrite) copyRows(table string, cols []string, n int, row func(i int, dst []any)) {
+	if n > 0 {
+		w.copies = append(w.copies, &copyRows{table: table, cols: cols, n: n, row: row, vals: make([]any, len(cols))})
+	}
+}
+
+func (r *copyRows) Next() bool {
+	if r.next >= r.n {
+		return false
+	}
+	r.row(r.next, r.vals)
+	r.next++
+	return true
+}
+
+func (r *copyRows) Values() ([]any, error) { return r.vals, nil }
+func (r *copyRows) Err() error             { return nil }
 
 // rowsAffected is what a statement of the pipeline reports.
 type rowsAffected = int64
@@ -184,14 +221,13 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 			updates.id, updates.email, updates.mobile, updates.first, updates.last, updates.firstFold,
 			updates.lastFold, updates.ptype, updates.updated, updates.version, updates.data, updates.oldVersion)
 	}
-	if len(inserts.id) > 0 {
-		w.pl.Queue(`INSERT INTO profiles (id, email, mobile_phone, first_name, last_name, first_name_fold,
-				last_name_fold, profile_type, created_at, updated_at, version, data)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-				$7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::text[])`,
-			inserts.id, inserts.email, inserts.mobile, inserts.first, inserts.last, inserts.firstFold,
-			inserts.lastFold, inserts.ptype, inserts.created, inserts.updated, inserts.version, inserts.data)
-	}
+	w.copyRows("profiles", []string{"id", "email", "mobile_phone", "first_name", "last_name", "first_name_fold",
+		"last_name_fold", "profile_type", "created_at", "updated_at", "version", "data"}, len(inserts.id),
+		func(i int, v []any) {
+			r := &inserts
+			v[0], v[1], v[2], v[3], v[4], v[5] = r.id[i], r.email[i], r.mobile[i], r.first[i], r.last[i], r.firstFold[i]
+			v[6], v[7], v[8], v[9], v[10], v[11] = r.lastFold[i], r.ptype[i], r.created[i], r.updated[i], r.version[i], r.data[i]
+		})
 	if len(upd.id) > 0 {
 		w.pl.Queue(`UPDATE identities i SET is_active = u.is_active, is_primary = u.is_primary,
 				created_at = u.created_at, updated_at = u.updated_at
@@ -200,13 +236,12 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 			WHERE i.handle = u.handle AND i.identifier = u.identifier AND i.id = u.id`,
 			upd.handle, upd.identifier, upd.id, upd.active, upd.primary, upd.created, upd.updated)
 	}
-	if len(ins.id) > 0 {
-		w.pl.Queue(`INSERT INTO identities (id, profile_id, handle, identifier, is_active, is_primary,
-				created_at, updated_at)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::bool[],
-				$7::timestamptz[], $8::timestamptz[])`,
-			ins.id, ins.profileID, ins.handle, ins.identifier, ins.active, ins.primary, ins.created, ins.updated)
-	}
+	w.copyRows("identities", []string{"id", "profile_id", "handle", "identifier", "is_active", "is_primary",
+		"created_at", "updated_at"}, len(ins.id),
+		func(i int, v []any) {
+			v[0], v[1], v[2], v[3] = ins.id[i], ins.profileID[i], ins.handle[i], ins.identifier[i]
+			v[4], v[5], v[6], v[7] = ins.active[i], ins.primary[i], ins.created[i], ins.updated[i]
+		})
 	w.stats.insertedProfiles, w.stats.insertedIdentities = len(inserts.id), len(ins.id)
 	return nil
 }
@@ -262,20 +297,16 @@ func (w *chunkWrite) results(seq int64, batchID string, items []clientele.ItemRe
 			evVersion = append(evVersion, r.Version)
 		}
 	}
-	if len(idx) > 0 {
-		w.pl.Queue(`INSERT INTO batch_items (batch_seq, idx, outcome, entity_id, match_value, errors,
-				conflict_profile_id, updated_at)
-			SELECT $1, u.idx, u.outcome, u.entity_id, u.match_value, u.errors, u.conflict_profile_id, $2
-			FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-				AS u(idx, outcome, entity_id, match_value, errors, conflict_profile_id)`,
-			seq, now, idx, outcome, entity, match, errs, conflict)
-	}
-	if len(evType) > 0 {
-		w.pl.Queue(`INSERT INTO events (type, profile_id, batch_id, version, created_at)
-			SELECT u.type, u.profile_id, $3, u.version, $5
-			FROM unnest($1::text[], $2::text[], $4::bigint[]) AS u(type, profile_id, version)`,
-			evType, evProfile, batchID, evVersion, now)
-	}
+	w.copyRows("batch_items", []string{"batch_seq", "idx", "outcome", "entity_id", "match_value", "errors",
+		"conflict_profile_id", "updated_at"}, len(idx),
+		func(i int, v []any) {
+			v[0], v[1], v[2], v[3] = seq, idx[i], outcome[i], entity[i]
+			v[4], v[5], v[6], v[7] = match[i], errs[i], conflict[i], now
+		})
+	w.copyRows("events", []string{"type", "profile_id", "batch_id", "version", "created_at"}, len(evType),
+		func(i int, v []any) {
+			v[0], v[1], v[2], v[3], v[4] = evType[i], evProfile[i], batchID, evVersion[i], now
+		})
 }
 
 // finish queues the move of the batch's counters and cursor, the extension
@@ -324,17 +355,39 @@ func (w *chunkWrite) finish(seq int64, l clientele.Lease, items []clientele.Item
 	}
 }
 
-// send runs the pipeline in tx and checks its results.
+// send runs the pipeline in tx and checks its results, then the copies,
+// then what comes after them.
 func (w *chunkWrite) send(ctx context.Context, tx pgx.Tx) error {
-	br := tx.SendBatch(ctx, &w.pl)
-	for i := range w.pl.Len() {
+	if err := sendBatch(ctx, tx, &w.pl, w.checks); err != nil {
+		return err
+	}
+	for _, c := range w.copies {
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, c)
+		if err != nil {
+			return fmt.Errorf("postgres: apply chunk write: copy into %s: %w", c.table, err)
+		}
+		if n != int64(c.n) {
+			return fmt.Errorf("postgres: apply chunk write: copied %d of %d rows into %s", n, c.n, c.table)
+		}
+	}
+	return sendBatch(ctx, tx, &w.after, nil)
+}
+
+// sendBatch runs the statements of b in tx, in one round trip, and checks
+// each statement's rows affected with checks[i], where there is one.
+func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, checks []func(rowsAffected) error) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	br := tx.SendBatch(ctx, b)
+	for i := range b.Len() {
 		tag, err := br.Exec()
 		if err != nil {
 			br.Close()
 			return fmt.Errorf("postgres: apply chunk write: %w", err)
 		}
-		if i < len(w.checks) && w.checks[i] != nil {
-			if err := w.checks[i](tag.RowsAffected()); err != nil {
+		if i < len(checks) && checks[i] != nil {
+			if err := checks[i](tag.RowsAffected()); err != nil {
 				br.Close()
 				return err
 			}
