@@ -49,9 +49,17 @@ const maxAttempts = 10
 // ProfileWrite.Before, so they stay right whatever Merge shares between the
 // old and the new profile.
 type storedProfile struct {
-	version       int64
-	email, mobile string // "" for null
-	identities    map[int64]clientele.Identity
+	version                    int64
+	email, mobile              string // "" for null
+	firstName, lastName, ptype string
+	identities                 map[int64]clientele.Identity
+}
+
+// keepsColumns reports whether p has the stored keys, names and type, so
+// that only its document, version and time need writing.
+func (st *storedProfile) keepsColumns(p *clientele.Profile) bool {
+	return deref(p.Email) == st.email && deref(p.MobilePhone) == st.mobile && p.FirstName == st.firstName &&
+		p.LastName == st.lastName && p.ProfileType == st.ptype
 }
 
 // errRetry marks a failure that a new attempt of the chunk can cure.

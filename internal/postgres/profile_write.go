@@ -88,6 +88,7 @@ const insertProfileEvent = `INSERT INTO events (type, profile_id, batch_id, vers
 func snapshot(p *clientele.Profile) *storedProfile {
 	st := &storedProfile{version: p.Version, identities: make(map[int64]clientele.Identity, len(p.Identities))}
 	st.email, st.mobile = deref(p.Email), deref(p.MobilePhone)
+	st.firstName, st.lastName, st.ptype = p.FirstName, p.LastName, p.ProfileType
 	for _, id := range p.Identities {
 		st.identities[id.ID] = id
 	}

@@ -90,6 +90,19 @@ func testApplyAcrossBatches(t *testing.T, s clientele.Store) {
 	if ann.Version != 2 || !ann.UpdatedAt.Equal(t2) {
 		t.Errorf("unchanged moved version to %d, updated_at to %v", ann.Version, ann.UpdatedAt)
 	}
+
+	// A change of the type alone, then of the document alone (a store may
+	// write only the columns that change): each is kept.
+	t4, t5 := at(4*time.Hour), at(5*time.Hour)
+	run(t, s, clientele.MatchEmail, t4, `{"email":"ann@x.com","first_name":"Ann","last_name":"Lee","profile_type":"temporary"}`)
+	run(t, s, clientele.MatchEmail, t5, `{"email":"ann@x.com","first_name":"Ann","last_name":"Lee","tags":["vip"]}`)
+	ann = getProfile(t, s, ann.ID)
+	if ann.ProfileType != "temporary" || fmt.Sprint(ann.Tags) != "[vip]" || ann.Version != 4 || !ann.UpdatedAt.Equal(t5) {
+		t.Errorf("after a type and a tag: type %q tags %v version %d updated %v", ann.ProfileType, ann.Tags, ann.Version, ann.UpdatedAt)
+	}
+	if got, _, err := s.ListProfiles(t.Context(), clientele.ProfileFilter{ProfileTypes: []string{"temporary"}}); err != nil || len(got) != 1 {
+		t.Errorf("profiles of type temporary: %d (%v), want ann", len(got), err)
+	}
 }
 
 func testApplyAcrossChunks(t *testing.T, s clientele.Store) {
