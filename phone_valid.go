@@ -32,6 +32,9 @@ import (
 //   - A description matches when nsn has one of its possible lengths (any,
 //     if it lists none) and its pattern, anchored as "^(?:…)$", matches.
 //
+// It departs from the library only where the library would fail on a nil
+// pointer (a listed region without metadata, a nil description), which
+// v1.8.1's metadata does not have (TestPhoneMetadataComplete).
 // phone_valid_test.go holds it to phonenumbers.IsValidNumber on every
 // calling code's numbers of every length.
 func validNumber(cc int32, nsn string) bool {
@@ -40,15 +43,21 @@ func validNumber(cc int32, nsn string) bool {
 		return false
 	}
 	if len(rules.regions) == 1 {
-		return rules.regions[0].valid(nsn)
+		r := rules.regions[0]
+		return r.ownCode && r.matches(nsn)
 	}
 	for _, r := range rules.regions {
+		if r.missing {
+			continue // the library would fail on it; v1.8.1 has none (TestPhoneMetadataComplete)
+		}
 		if r.leadingDigits != nil {
 			if r.leadingDigits.MatchString(nsn) {
-				return r.valid(nsn)
+				return r.ownCode && r.matches(nsn)
 			}
-		} else if r.valid(nsn) {
-			return true
+		} else if r.matches(nsn) {
+			// The region is chosen by its patterns; valid only if its
+			// metadata is of this calling code (IsValidNumberForRegion).
+			return r.ownCode
 		}
 	}
 	return false
@@ -79,14 +88,17 @@ func (d *phoneDesc) matches(nsn string) bool {
 
 // phoneRegion is what validNumber needs of one region's metadata.
 type phoneRegion struct {
+	missing       bool           // no metadata: nothing matches
+	ownCode       bool           // the metadata is of the calling code the region is listed under
 	leadingDigits *regexp.Regexp // "^(?:…)"; nil when the metadata has none
-	never         bool           // no metadata, or another calling code's: nothing is valid
 	general       phoneDesc
 	types         []phoneDesc // mobile and fixed line first
 }
 
-func (r *phoneRegion) valid(nsn string) bool {
-	if r.never || !r.general.matches(nsn) {
+// matches reports whether nsn matches the region's general description
+// and that of some type: getNumberTypeHelper != UNKNOWN.
+func (r *phoneRegion) matches(nsn string) bool {
+	if r.missing || !r.general.matches(nsn) {
 		return false
 	}
 	for i := range r.types {
@@ -144,10 +156,10 @@ func buildPhoneCode(cc int) *phoneCode {
 }
 
 func newPhoneRegion(m *phonenumbers.PhoneMetadata, cc int) *phoneRegion {
-	if m == nil || int(m.GetCountryCode()) != cc {
-		return &phoneRegion{never: true}
+	if m == nil || m.GetGeneralDesc() == nil {
+		return &phoneRegion{missing: true}
 	}
-	r := &phoneRegion{general: newPhoneDesc(m.GetGeneralDesc())}
+	r := &phoneRegion{ownCode: int(m.GetCountryCode()) == cc, general: newPhoneDesc(m.GetGeneralDesc())}
 	if ld := m.GetLeadingDigits(); ld != "" {
 		r.leadingDigits = regexp.MustCompile("^(?:" + ld + ")")
 	}
@@ -158,7 +170,7 @@ func newPhoneRegion(m *phonenumbers.PhoneMetadata, cc int) *phoneRegion {
 	descs = append(descs, m.GetFixedLine(), m.GetPremiumRate(), m.GetTollFree(), m.GetSharedCost(), m.GetVoip(),
 		m.GetPersonalNumber(), m.GetPager(), m.GetUan(), m.GetVoicemail())
 	for _, d := range descs {
-		if d != nil {
+		if d != nil { // the library would fail on a nil one; v1.8.1 has none
 			r.types = append(r.types, newPhoneDesc(d))
 		}
 	}

@@ -97,6 +97,38 @@ func TestValidNumberUnknownCodes(t *testing.T) {
 	}
 }
 
+// validNumber departs from the library only where the library would fail
+// (a region without metadata, a nil description): the metadata has
+// neither, nor a region listed under a calling code its metadata does not
+// have. An upgrade of the library that brings one must fail here, so that
+// someone checks what the new library does with it.
+func TestPhoneMetadataComplete(t *testing.T) {
+	meta := phoneMetadata()
+	for _, cc := range sortedCodes(phonenumbers.GetSupportedCallingCodes()) {
+		for _, rc := range phonenumbers.GetRegionCodesForCountryCode(cc) {
+			m := meta.byRegion[rc]
+			if rc == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
+				m = meta.nonGeo[cc]
+			}
+			if m == nil {
+				t.Errorf("calling code %d, region %s: no metadata", cc, rc)
+				continue
+			}
+			if int(m.GetCountryCode()) != cc {
+				t.Errorf("calling code %d, region %s: metadata of calling code %d", cc, rc, m.GetCountryCode())
+			}
+			descs := []*phonenumbers.PhoneNumberDesc{m.GetGeneralDesc(), m.GetMobile(), m.GetFixedLine(),
+				m.GetPremiumRate(), m.GetTollFree(), m.GetSharedCost(), m.GetVoip(), m.GetPersonalNumber(),
+				m.GetPager(), m.GetUan(), m.GetVoicemail()}
+			for i, d := range descs {
+				if d == nil {
+					t.Errorf("calling code %d, region %s: description %d is nil", cc, rc, i)
+				}
+			}
+		}
+	}
+}
+
 // go test -run '^$' -bench ValidNumber .
 func BenchmarkValidNumber(b *testing.B) {
 	var nums []*phonenumbers.PhoneNumber
