@@ -215,10 +215,11 @@ func TestBenchCommand(t *testing.T) {
 }
 
 // TestBenchCommandURL benchmarks a server that is already running, and
-// checks the table the command prints.
+// checks the table the command prints. With --url there is no warm-up
+// unless asked for: the server holds exactly the profiles of the run.
 func TestBenchCommandURL(t *testing.T) {
 	n := startNode(t, filepath.Join(t.TempDir(), "c.db"))
-	out := runBenchCmd(t, "--url", n.URL, "--token", n.Token, "--warmup", "0", "--profiles", "600", "--batch-size", "200",
+	out := runBenchCmd(t, "--url", n.URL, "--token", n.Token, "--profiles", "600", "--batch-size", "200",
 		"--workloads", "new,matched", "--store-alone=false")
 	rows := map[string][]string{}
 	for line := range strings.Lines(out) {
@@ -306,4 +307,28 @@ func profileTotal(t *testing.T, n *node) int {
 		t.Fatalf("GET /api/v3/profiles: %d", code)
 	}
 	return page.Meta.Total
+}
+
+// The warm-up's default depends on whose server it is, and it counts
+// toward the profiles a matched-only run needs.
+func TestBenchFlagsWarmup(t *testing.T) {
+	for _, c := range []struct {
+		args            []string
+		warmup, preload int
+		wantErr         bool
+	}{
+		{args: nil, warmup: defaultWarmup},
+		{args: []string{"--url", "http://x", "--token", "t"}, warmup: 0},
+		{args: []string{"--url", "http://x", "--token", "t", "--warmup", "500"}, warmup: 500},
+		{args: []string{"--workloads", "matched", "--profiles", "20000"}, warmup: defaultWarmup, preload: 20000 - defaultWarmup},
+		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "50000", "--preload", "100"}, warmup: 50000, preload: 100},
+		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "0"}, warmup: 0, preload: 20000},
+		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "0", "--preload", "100"}, wantErr: true},
+	} {
+		cfg, err := parseBenchFlags(c.args, io.Discard)
+		if (err != nil) != c.wantErr || err == nil && (cfg.warmup != c.warmup || cfg.preload != c.preload) {
+			t.Errorf("%q: warmup %d, preload %d, error %v; want %d, %d, error %v", c.args, cfg.warmup, cfg.preload, err,
+				c.warmup, c.preload, c.wantErr)
+		}
+	}
 }
