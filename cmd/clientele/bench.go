@@ -81,13 +81,14 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 			return c, usageError(fmt.Sprintf("--workloads: unknown workload %q (new, matched, mixed)", w))
 		}
 	}
-	if c.warmup < 0 && c.url == "" {
+	if c.warmup == -1 { // not given
 		c.warmup = defaultWarmup
-	} else if c.warmup < 0 {
-		c.warmup = 0 // another's server: load nothing it was not asked to
+		if c.url != "" {
+			c.warmup = 0 // another's server: load nothing it was not asked to
+		}
 	}
 	switch {
-	case c.profiles < 1 || c.preload < 0 || c.first < 0:
+	case c.profiles < 1 || c.warmup < 0 || c.preload < 0 || c.first < 0:
 		return c, usageError("--profiles must be at least 1, --warmup, --preload and --first at least 0")
 	case c.first+c.warmup+c.preload+2*c.profiles > 100_000_000:
 		return c, usageError("bench makes at most 100,000,000 distinct profiles (their mobile numbers run out)")

@@ -324,6 +324,7 @@ func TestBenchFlagsWarmup(t *testing.T) {
 		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "50000", "--preload", "100"}, warmup: 50000, preload: 100},
 		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "0"}, warmup: 0, preload: 20000},
 		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "0", "--preload", "100"}, wantErr: true},
+		{args: []string{"--warmup", "-5"}, wantErr: true},
 	} {
 		cfg, err := parseBenchFlags(c.args, io.Discard)
 		if (err != nil) != c.wantErr || err == nil && (cfg.warmup != c.warmup || cfg.preload != c.preload) {
