@@ -90,11 +90,7 @@ var callingCodes = sync.OnceValue(func() *[1000]callingCode {
 		if cc < 1 || cc >= len(t) {
 			continue // not three digits or fewer: extractCountryCode never finds it
 		}
-		region := phonenumbers.GetRegionCodeForCountryCode(cc)
-		m := meta.byRegion[region]
-		if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
-			m = meta.nonGeo[cc]
-		}
+		m := meta.of(phonenumbers.GetRegionCodeForCountryCode(cc), cc)
 		t[cc].known = true
 		if p := m.GetNationalPrefixForParsing(); p != "" {
 			// MustCompile, as the library's regexFor: the embedded
@@ -112,6 +108,16 @@ var callingCodes = sync.OnceValue(func() *[1000]callingCode {
 type phoneMetadataIndex struct {
 	byRegion map[string]*phonenumbers.PhoneMetadata
 	nonGeo   map[int]*phonenumbers.PhoneMetadata
+}
+
+// of is the metadata of region under calling code cc, as the library's
+// getMetadataForRegionOrCallingCode finds it: the non-geographic entity's
+// ("001") by calling code, any other by region. nil when there is none.
+func (idx phoneMetadataIndex) of(region string, cc int) *phonenumbers.PhoneMetadata {
+	if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
+		return idx.nonGeo[cc]
+	}
+	return idx.byRegion[region]
 }
 
 // phoneMetadata indexes MetadataCollection. An error from it, which the

@@ -144,13 +144,7 @@ func buildPhoneCode(cc int) *phoneCode {
 	meta := phoneMetadata()
 	rules := &phoneCode{}
 	for _, rc := range regionCodes {
-		var m *phonenumbers.PhoneMetadata
-		if rc == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
-			m = meta.nonGeo[cc]
-		} else {
-			m = meta.byRegion[rc]
-		}
-		rules.regions = append(rules.regions, newPhoneRegion(m, cc))
+		rules.regions = append(rules.regions, newPhoneRegion(meta.of(rc, cc), cc))
 	}
 	return rules
 }

@@ -106,10 +106,7 @@ func TestPhoneMetadataComplete(t *testing.T) {
 	meta := phoneMetadata()
 	for _, cc := range sortedCodes(phonenumbers.GetSupportedCallingCodes()) {
 		for _, rc := range phonenumbers.GetRegionCodesForCountryCode(cc) {
-			m := meta.byRegion[rc]
-			if rc == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
-				m = meta.nonGeo[cc]
-			}
+			m := meta.of(rc, cc)
 			if m == nil {
 				t.Errorf("calling code %d, region %s: no metadata", cc, rc)
 				continue
