@@ -10,11 +10,19 @@ import (
 	"github.com/clientele/clientele"
 )
 
-// ApplyChunk implements clientele.Store. Everything happens in one writer
-// transaction: check the lease, look up every key of the chunk, resolve the
-// items in Go, write the profiles, identities, item results, outbox events
-// and counters. The lease check comes first, so a lost lease writes
-// nothing.
+// ApplyChunk implements clientele.Store. The writes happen in one writer
+// transaction: check the lease, write the profiles, identities, item
+// results, outbox events and counters. The lease check comes first, so a
+// lost lease writes nothing.
+//
+// What to write is decided before the writer is taken, when it can be: the
+// chunk's keys are looked up on a reader's snapshot and the items resolved
+// in Go (resolveAhead), while the writer serves the other worker's chunk
+// and the accepts. That was 45% of the writer's time, which every
+// other write waited for. In the writer, the change log (changes.go) tells
+// whether a commit since the snapshot touched what the chunk read; if one
+// did, the lookup and the resolution run again in the writer, on what is
+// current.
 func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.Chunk, ttl time.Duration) (int, error) {
 	for i, it := range c.Items {
 		if it.Index != c.From+i {
@@ -22,8 +30,15 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 		}
 	}
 	keys := clientele.Keys(c)
-	var cursor int
-	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
+	ahead := s.resolveAhead(ctx, l, c, keys)
+	if s.hookAfterAhead != nil {
+		s.hookAfterAhead()
+	}
+	var (
+		cursor int
+		logged map[string]struct{}
+	)
+	err := s.writeLogged(ctx, prioBackground, func(tx *sql.Tx) error {
 		// The chunk runs hundreds of statements. With a context that can
 		// end, the driver arms an interrupt watcher for each one; the
 		// transaction already watches ctx (database/sql rolls it back when
@@ -48,24 +63,80 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 		if at+len(c.Items) > total {
 			return clientele.Errorf(clientele.EINVALID, "chunk ends past batch %s's %d items", l.BatchID, total)
 		}
-		lk, stored, err := t.lookup(keys)
-		if err != nil {
-			return fmt.Errorf("sqlite: apply chunk lookup: %w", err)
+		r := ahead
+		if r == nil || r.match != match || !s.changes.untouched(r.mark, r.read) {
+			s.resolvedAgain.Add(1)
+			lk, stored, err := lookup(t.lookupRows, keys)
+			if err != nil {
+				return fmt.Errorf("sqlite: apply chunk lookup: %w", err)
+			}
+			r = &resolution{res: clientele.Resolve(match, c, lk, clientele.NewProfileID), stored: stored,
+				looked: chunkKeys(keys)}
+		} else {
+			s.resolvedAhead.Add(1)
 		}
-		res := clientele.Resolve(match, c, lk, clientele.NewProfileID)
-		if err := t.writeProfiles(res.Writes, stored); err != nil {
+		if err := t.writeProfiles(r.res.Writes, r.stored); err != nil {
 			return err
 		}
-		if err := t.writeResults(seq, l.BatchID, res.Items, c.Now); err != nil {
+		if err := t.writeResults(seq, l.BatchID, r.res.Items, c.Now); err != nil {
 			return err
 		}
 		cursor = at + len(c.Items)
-		return t.finish(seq, l, res.Items, cursor, cursor == total, c.Now, ttl)
-	})
+		if err := t.finish(seq, l, r.res.Items, cursor, cursor == total, c.Now, ttl); err != nil {
+			return err
+		}
+		logged = touched(r.looked, r.stored, r.res.Writes)
+		return nil
+	}, func() { s.changes.log(logged, false) })
 	if err != nil {
 		return 0, err
 	}
 	return cursor, nil
+}
+
+// resolution is what a chunk writes, decided from a lookup.
+type resolution struct {
+	res    clientele.ChunkResult
+	stored map[string]*storedProfile
+	match  string   // the batch's match criteria
+	looked []string // the change log keys of the chunk's keys
+	// For a resolution made ahead of the writer: the change log's mark
+	// before the snapshot, and the keys whose change would make it stale
+	// (the chunk's keys and the loaded profiles' ids).
+	mark uint64
+	read []string
+}
+
+// resolveAhead looks the chunk's keys up on a reader's snapshot and
+// resolves the items, for ApplyChunk to use if nothing they read has
+// changed by the time it has the writer. It is nil when it could not be
+// made (the lease is gone, a read failed): the writer then does it all,
+// and meets the same condition with the writer's error.
+func (s *Store) resolveAhead(ctx context.Context, l clientele.Lease, c clientele.Chunk, keys clientele.ChunkKeys) *resolution {
+	mark := s.changes.mark() // before the snapshot: see changes.go
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil
+	}
+	defer tx.Rollback()
+	var match string
+	if err := tx.QueryRowContext(ctx, `SELECT match_criteria FROM batches WHERE id = ? AND lease_token = ?`,
+		l.BatchID, l.Token).Scan(&match); err != nil {
+		return nil
+	}
+	lk, stored, err := lookup(func(i int, args ...any) (*sql.Rows, error) {
+		return tx.StmtContext(ctx, s.lookups[i]).QueryContext(ctx, args...)
+	}, keys)
+	if err != nil {
+		return nil
+	}
+	looked := chunkKeys(keys)
+	read := append(make([]string, 0, len(looked)+len(stored)), looked...)
+	for id := range stored {
+		read = append(read, profileKey(id))
+	}
+	return &resolution{res: clientele.Resolve(match, c, lk, clientele.NewProfileID), stored: stored, match: match,
+		looked: looked, mark: mark, read: read}
 }
 
 // chunkTx is one apply transaction and the writer's statements, bound to
@@ -85,6 +156,11 @@ func (t *chunkTx) stmt(s *sql.Stmt) *sql.Stmt {
 		t.bound[s] = b
 	}
 	return b
+}
+
+// lookupRows runs the writer's lookup statement i (lookupSQL) with args.
+func (t *chunkTx) lookupRows(i int, args ...any) (*sql.Rows, error) {
+	return t.query(t.st.lookup[i], args...)
 }
 
 // query runs s with args and returns its rows.
@@ -143,11 +219,12 @@ func jsonList(vals []string) string {
 // or identity that one of them holds needs no lookup, since its owner is
 // unique. The owners of the other keys are found by id and then loaded, so
 // that no profile is loaded (and its doc decoded) twice.
-func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[string]*storedProfile, error) {
+func lookup(rows func(i int, args ...any) (*sql.Rows, error), keys clientele.ChunkKeys) (*clientele.ChunkLookup,
+	map[string]*storedProfile, error) {
 	var owners []*clientele.Profile
 	rowidOf := rowids{}
 	if len(keys.Emails) > 0 {
-		ps, err := rowidOf.scan(t.query(t.st.byEmail, jsonList(keys.Emails)))
+		ps, err := rowidOf.scan(rows(lookupByEmail, jsonList(keys.Emails)))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -184,7 +261,7 @@ func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[
 		}
 	}
 	if len(mobiles) > 0 {
-		if err := more(t.query(t.st.idsByMobile, jsonList(mobiles))); err != nil {
+		if err := more(rows(lookupIDsByMobile, jsonList(mobiles))); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -202,12 +279,12 @@ func (t *chunkTx) lookup(keys clientele.ChunkKeys) (*clientele.ChunkLookup, map[
 		byHandle[k.Handle] = append(byHandle[k.Handle], k.Identifier)
 	}
 	for _, h := range handles {
-		if err := more(t.query(t.st.idsByIdentity, h, jsonList(byHandle[h]))); err != nil {
+		if err := more(rows(lookupIDsByIdentity, h, jsonList(byHandle[h]))); err != nil {
 			return nil, nil, err
 		}
 	}
 	if len(ids) > 0 {
-		ps, err := rowidOf.scan(t.query(t.st.byID, jsonList(ids)))
+		ps, err := rowidOf.scan(rows(lookupByID, jsonList(ids)))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -18,12 +18,12 @@ import (
 // ChangeProfile implements clientele.Store.
 func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (clientele.ProfileChanged, error) {
 	var out clientele.ProfileChanged
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeProfile(ctx, func(tx *sql.Tx) error {
 		t := &chunkTx{ctx: context.WithoutCancel(ctx), tx: tx, st: s.st, bound: map[*sql.Stmt]*sql.Stmt{}}
 		var old *clientele.Profile
 		oldRowid := rowids{}
 		if ch.ID != "" {
-			ps, err := oldRowid.scan(t.query(t.st.byID, jsonList([]string{ch.ID})))
+			ps, err := oldRowid.scan(t.query(t.st.lookup[lookupByID], jsonList([]string{ch.ID})))
 			if err != nil {
 				return fmt.Errorf("sqlite: change profile: %w", err)
 			}
@@ -41,7 +41,7 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 			out.Profile = *old
 			return nil
 		}
-		lk, stored, err := t.lookup(clientele.ChangeKeys(next))
+		lk, stored, err := lookup(t.lookupRows, clientele.ChangeKeys(next))
 		if err != nil {
 			return fmt.Errorf("sqlite: change profile lookup: %w", err)
 		}
@@ -63,6 +63,13 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 		return nil
 	})
 	return out, err
+}
+
+// writeProfile is write for a transaction that changes a profile by
+// itself: it logs a change of everything (changes.go), since these writes
+// are rare and their keys not worth collecting.
+func (s *Store) writeProfile(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeLogged(ctx, prioClient, fn, func() { s.changes.log(nil, true) })
 }
 
 // snapshot is the stored state of p, the profile at rowid, that
@@ -91,7 +98,7 @@ func profileEvent(t *chunkTx, typ, profileID string, version int64, origin strin
 // identities go, which frees them, and the partial unique indexes stop
 // counting its email and mobile.
 func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeProfile(ctx, func(tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `UPDATE profiles SET removed_at = ?, updated_at = ?, profile_type = 'deleted',
 			identities = NULL, version = version + 1 WHERE id = ? AND removed_at IS NULL RETURNING version`,
@@ -118,7 +125,7 @@ func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.T
 // cost every batch write for the sake of a rare erasure. The router does
 // not store deliveries of a profile gone since it rendered them.
 func (s *Store) PurgeProfile(ctx context.Context, id, origin string, now time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeProfile(ctx, func(tx *sql.Tx) error {
 		var version int64
 		var removed sql.NullInt64
 		err := tx.QueryRowContext(ctx, `DELETE FROM profiles WHERE id = ? RETURNING version, removed_at`, id).Scan(&version, &removed)

@@ -42,6 +42,29 @@ const (
 		WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`
 )
 
+// The apply path's lookup statements (apply.go: lookup), by index in
+// lookupSQL. The profile lookups read the rowid too: an update goes by it,
+// which saves a probe of the id index per profile (a page read apiece once
+// the store outgrows the page cache).
+const (
+	lookupByEmail = iota
+	lookupIDsByMobile
+	lookupIDsByIdentity
+	lookupByID
+	lookupStmts
+)
+
+var lookupSQL = [lookupStmts]string{
+	lookupByEmail: `SELECT rowid, ` + profileColumns + ` FROM profiles
+		WHERE email IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`,
+	lookupIDsByMobile: `SELECT id FROM profiles
+		WHERE mobile_phone IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`,
+	lookupIDsByIdentity: `SELECT profile_id FROM identities
+		WHERE handle = ? AND identifier IN (SELECT value FROM json_each(?))`,
+	lookupByID: `SELECT rowid, ` + profileColumns + ` FROM profiles
+		WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`,
+}
+
 // The indexed columns an update may change; a mask of them selects the
 // UPDATE statement.
 const (
@@ -64,7 +87,7 @@ type stmts struct {
 	all []*sql.Stmt // for close
 
 	lease, reserveIDs, finish, complete                         *sql.Stmt
-	byEmail, idsByMobile, idsByIdentity, byID                   *sql.Stmt
+	lookup                                                      [lookupStmts]*sql.Stmt
 	releaseKeys, deleteIdentity, updateIdentity                 *sql.Stmt
 	update                                                      [setAll + 1]*sql.Stmt
 	insertProfiles, insertIdentities, insertItems, insertEvents groupInsert
@@ -108,18 +131,9 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 	st.complete = prep(counters + `status = 'completed', completed_at = ?, lease_owner = NULL,
 		lease_token = NULL, lease_expires_at = NULL WHERE seq = ? AND lease_token = ?`)
 
-	// The writer's profile lookups read the rowid too: an update goes by it,
-	// which saves a probe of the id index per profile (a page read apiece
-	// once the store outgrows the page cache).
-	st.byEmail = prep(`SELECT rowid, ` + profileColumns + ` FROM profiles
-		WHERE email IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`)
-	st.idsByMobile = prep(`SELECT id FROM profiles
-		WHERE mobile_phone IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`)
-	st.idsByIdentity = prep(`SELECT profile_id FROM identities
-		WHERE handle = ? AND identifier IN (SELECT value FROM json_each(?))`)
-	st.byID = prep(`SELECT rowid, ` + profileColumns + ` FROM profiles
-		WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL`)
-
+	for i, q := range lookupSQL {
+		st.lookup[i] = prep(q)
+	}
 	st.releaseKeys = prep(`UPDATE profiles SET email = NULL, mobile_phone = NULL WHERE id = ?`)
 	st.deleteIdentity = prep(`DELETE FROM identities WHERE profile_id = ? AND id = ?`)
 	st.updateIdentity = prep(`UPDATE identities SET handle = ?, identifier = ?, is_active = ?,

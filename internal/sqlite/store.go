@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/clientele/clientele"
@@ -43,6 +44,18 @@ type Store struct {
 	wal *walSync
 	// gate orders the writer's transactions (writegate.go).
 	gate writeGate
+	// changes logs the writer's commits that touch profiles, for chunks
+	// resolved ahead of the writer (changes.go).
+	changes changeLog
+	// lookups are the apply path's lookup statements prepared on r, for
+	// resolving ahead.
+	lookups [lookupStmts]*sql.Stmt
+	// resolvedAhead and resolvedAgain count the chunks whose ahead
+	// resolution was used and those resolved again in the writer.
+	resolvedAhead, resolvedAgain atomic.Int64
+	// hookAfterAhead, when set (by tests), runs between resolveAhead and
+	// the writer transaction of every chunk.
+	hookAfterAhead func()
 }
 
 var _ clientele.Store = (*Store)(nil)
@@ -77,6 +90,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := s.noteWriter(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 	r, err := sql.Open("sqlite", dsn(path, connRead))
 	if err != nil {
 		w.Close()
@@ -86,6 +103,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r = r
+	for i, q := range lookupSQL {
+		if s.lookups[i], err = r.PrepareContext(ctx, q); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sqlite: prepare lookup: %w", err)
+		}
+	}
 	if s.cp, err = startCheckpointer(path); err != nil {
 		s.Close()
 		return nil, err
@@ -125,9 +148,33 @@ func dsn(path string, kind int) string {
 		q.Add("_pragma", "cache_size(-65536)")
 	case connRead:
 		q.Add("_pragma", "query_only(1)")
-		q.Add("_pragma", "cache_size(-16384)")
+		// A reader's cache is emptied whenever it begins a transaction
+		// after a commit (SQLite's rule in WAL mode), which under load is
+		// every time, so it only serves pages read twice in one
+		// transaction: the index pages above the leaves, which a chunk's
+		// lookup (apply.go: resolveAhead) reads for every key. 4 MB holds
+		// those; more only added to the server's memory.
+		q.Add("_pragma", "cache_size(-4096)")
 	}
 	return path + "?" + q.Encode()
+}
+
+// noteWriter gives the change log the writer connection and its
+// data_version to compare the first transaction's with (changes.go).
+func (s *Store) noteWriter(ctx context.Context) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: writer: %w", err)
+	}
+	defer conn.Close()
+	var dc any
+	_ = conn.Raw(func(c any) error { dc = c; return nil })
+	var dv int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
+		return fmt.Errorf("sqlite: data version: %w", err)
+	}
+	s.changes.conn, s.changes.dataVersion = dc, dv
+	return nil
 }
 
 // Migrate applies the embedded migrations that the database lacks. Open
@@ -156,6 +203,11 @@ func (s *Store) Close() error {
 	if s.st != nil {
 		errs = append(errs, s.st.close())
 	}
+	for _, st := range s.lookups {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -178,7 +230,15 @@ func (s *Store) writeBackground(ctx context.Context, fn func(tx *sql.Tx) error) 
 // at priority prio, and returns once the commit is on disk: it commits
 // without syncing and syncs after releasing the writer (walsync.go).
 func (s *Store) writeAt(ctx context.Context, prio int, fn func(tx *sql.Tx) error) error {
-	n, err := s.commitUnsynced(ctx, prio, fn)
+	return s.writeLogged(ctx, prio, fn, nil)
+}
+
+// writeLogged is writeAt for a transaction that can change profiles:
+// logged, when fn succeeds, runs after the commit while the writer is still
+// held, to log the change (changes.go), and before fn runs, commits by
+// other processes are looked for. nil logged is writeAt.
+func (s *Store) writeLogged(ctx context.Context, prio int, fn func(tx *sql.Tx) error, logged func()) error {
+	n, err := s.commitUnsynced(ctx, prio, fn, logged)
 	if err != nil {
 		return err
 	}
@@ -194,7 +254,7 @@ func (s *Store) writeAt(ctx context.Context, prio int, fn func(tx *sql.Tx) error
 // commits unsynced by mistake. The reset is deferred before the pragma
 // runs, and neither runs with ctx: the driver reports a cancelled ctx even
 // for a statement that took effect, which left the writer at NORMAL.
-func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx) error) (uint64, error) {
+func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx) error, logged func()) (uint64, error) {
 	if err := s.gate.lock(ctx, prio); err != nil {
 		return 0, fmt.Errorf("sqlite: begin: %w", err)
 	}
@@ -213,15 +273,36 @@ func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx
 	if _, err := conn.ExecContext(pragmaCtx, "PRAGMA synchronous=NORMAL"); err != nil {
 		return 0, fmt.Errorf("sqlite: relax sync: %w", err)
 	}
+	var driverConn any
+	if logged != nil {
+		_ = conn.Raw(func(dc any) error { driverConn = dc; return nil })
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if logged != nil {
+		// Inside the transaction, which holds the file's write lock, so
+		// that no other process can commit between the check and fn.
+		var dv int64
+		if err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
+			tx.Rollback()
+			return 0, fmt.Errorf("sqlite: data version: %w", err)
+		}
+		s.changes.external(driverConn, dv)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return 0, err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	if logged != nil {
+		// Even when Commit reports an error: an entry too many only makes
+		// a chunk resolve again, one too few could let it write on a stale
+		// reading.
+		logged()
+	}
+	if err != nil {
 		return 0, fmt.Errorf("sqlite: commit: %w", err)
 	}
 	s.cp.kick()

@@ -372,6 +372,6 @@ func (s *Store) RetryDelivery(ctx context.Context, webhookID, id int64, now time
 // synced commit syncs these too, and the WAL keeps them in order, so what
 // survives is always a prefix of what was committed.
 func (s *Store) writeUnsynced(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	_, err := s.commitUnsynced(ctx, prioBackground, fn)
+	_, err := s.commitUnsynced(ctx, prioBackground, fn, nil)
 	return err
 }
