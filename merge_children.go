@@ -444,7 +444,7 @@ func replaceChild[T Identity | CustomAttribute | DateAttribute | Address](m *mer
 			n.Meta = c.Meta
 		}
 	}
-	if reflect.DeepEqual(*cur, next) {
+	if sameChild(cur, &next) {
 		return
 	}
 	switch n := any(&next).(type) {
