@@ -169,18 +169,65 @@ func (v *validator) birth(in *ProfileInput) {
 // that callers add format checks without repeating the type logic.
 type validator struct {
 	errs FieldErrors
+	// The list element (or object) the keys given to the checks are
+	// relative to, outermost first: dates_attributes.3 then links.0. The
+	// full key is made only for an error, so that checking an element
+	// costs no string per field (it was a third of what parsing a batch
+	// allocated).
+	scope [2]keyPart
+	depth int
+}
+
+// keyPart is a step of a key: name, then .index when index ≥ 0.
+type keyPart struct {
+	name  string
+	index int
+}
+
+// enter makes the keys of the checks that follow relative to name.index
+// (name alone for index -1), inside the current scope; leave undoes it.
+func (v *validator) enter(name string, index int) {
+	v.scope[v.depth] = keyPart{name, index}
+	v.depth++
+}
+
+func (v *validator) leave() { v.depth-- }
+
+// key is the full key of rel ("" for the scope itself).
+func (v *validator) key(rel string) string {
+	if v.depth == 0 {
+		return rel
+	}
+	var b strings.Builder
+	for i, p := range v.scope[:v.depth] {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p.name)
+		if p.index >= 0 {
+			b.WriteByte('.')
+			b.WriteString(strconv.Itoa(p.index))
+		}
+	}
+	if rel != "" {
+		b.WriteByte('.')
+		b.WriteString(rel)
+	}
+	return b.String()
 }
 
 // displayName is how Laravel shows an attribute without a custom name.
 func displayName(key string) string { return strings.ReplaceAll(key, "_", " ") }
 
-// fail records "The <attribute> <rest>".
-func (v *validator) fail(key, rest string) {
+// fail records "The <attribute> <rest>" for rel in the current scope.
+func (v *validator) fail(rel, rest string) {
+	key := v.key(rel)
 	v.errs.Add(key, "The "+displayName(key)+" "+rest)
 }
 
 // selected records the message of Laravel's "in" rule.
-func (v *validator) selected(key string) {
+func (v *validator) selected(rel string) {
+	key := v.key(rel)
 	v.errs.Add(key, "The selected "+displayName(key)+" is invalid.")
 }
 
@@ -287,10 +334,11 @@ func (v *validator) object(key string, m Map) bool {
 	return m.Set && !m.Null
 }
 
-// element checks that a list element is an object.
-func (v *validator) element(key string, o Obj) bool {
+// element checks that the list element of the current scope is an
+// object.
+func (v *validator) element(o Obj) bool {
 	if o.Bad {
-		v.fail(key, "must be an object.")
+		v.fail("", "must be an object.")
 		return false
 	}
 	return true
@@ -302,11 +350,12 @@ func (v *validator) strings(key string, l List[Str]) {
 		return
 	}
 	for i, s := range l.V {
-		k := key + "." + strconv.Itoa(i)
+		v.enter(key, i)
 		if s.Null {
-			v.fail(k, "must be a string.")
-			continue
+			v.fail("", "must be a string.")
+		} else {
+			v.reqStr("", s, maxStr)
 		}
-		v.reqStr(k, s, maxStr)
+		v.leave()
 	}
 }

@@ -16,14 +16,14 @@ func (v *validator) identities(l List[IdentityInput]) {
 		return
 	}
 	for i, x := range l.V {
-		k := "identities." + strconv.Itoa(i)
-		if !v.element(k, x.Obj) {
-			continue
+		v.enter("identities", i)
+		if v.element(x.Obj) {
+			v.reqStrUnless(x.ID != 0, "handle", x.Handle, maxStr)
+			v.reqStrUnless(x.ID != 0, "identifier", x.Identifier, maxStr)
+			v.bool("is_active", x.IsActive)
+			v.bool("is_primary", x.IsPrimary)
 		}
-		v.reqStrUnless(x.ID != 0, k+".handle", x.Handle, maxStr)
-		v.reqStrUnless(x.ID != 0, k+".identifier", x.Identifier, maxStr)
-		v.bool(k+".is_active", x.IsActive)
-		v.bool(k+".is_primary", x.IsPrimary)
+		v.leave()
 	}
 }
 
@@ -32,29 +32,33 @@ func (v *validator) customAttributes(l List[CustomAttributeInput]) {
 		return
 	}
 	for i, x := range l.V {
-		k := "custom_attributes." + strconv.Itoa(i)
-		if !v.element(k, x.Obj) {
-			continue
+		v.enter("custom_attributes", i)
+		if v.element(x.Obj) {
+			v.customAttribute(x)
 		}
-		for _, f := range []struct {
-			key string
-			s   Str
-		}{{k + ".namespace", x.Namespace}, {k + ".handle", x.Handle}} {
-			if s, ok := v.reqStr(f.key, f.s, maxStr); ok && !validAttrName(s) {
-				v.fail(f.key, "format is invalid.")
-			}
+		v.leave()
+	}
+}
+
+func (v *validator) customAttribute(x CustomAttributeInput) {
+	for _, f := range []struct {
+		key string
+		s   Str
+	}{{"namespace", x.Namespace}, {"handle", x.Handle}} {
+		if s, ok := v.reqStr(f.key, f.s, maxStr); ok && !validAttrName(s) {
+			v.fail(f.key, "format is invalid.")
 		}
-		typ, ok := v.str(k+".type", x.Type, maxStr)
-		if ok && !slices.Contains(CustomAttributeTypes, typ) {
-			v.selected(k + ".type")
-			continue
-		}
-		if x.Type.Bad {
-			continue // the value cannot be checked against an unknown type
-		}
-		if _, msg, ok := CoerceCustomValue(typ, x.Value.V); !ok {
-			v.fail(k+".value", msg)
-		}
+	}
+	typ, ok := v.str("type", x.Type, maxStr)
+	if ok && !slices.Contains(CustomAttributeTypes, typ) {
+		v.selected("type")
+		return
+	}
+	if x.Type.Bad {
+		return // the value cannot be checked against an unknown type
+	}
+	if _, msg, ok := CoerceCustomValue(typ, x.Value.V); !ok {
+		v.fail("value", msg)
 	}
 }
 
@@ -63,38 +67,42 @@ func (v *validator) dates(l List[DateInput]) {
 		return
 	}
 	for i, x := range l.V {
-		k := "dates_attributes." + strconv.Itoa(i)
-		if !v.element(k, x.Obj) {
-			continue
+		v.enter("dates_attributes", i)
+		if v.element(x.Obj) {
+			v.date(x)
 		}
-		if s, ok := v.reqStr(k+".date", x.Date, maxStr); ok {
-			if _, ok := CanonicalDate(s); !ok {
-				v.fail(k+".date", "is not a valid date.")
-			}
+		v.leave()
+	}
+}
+
+func (v *validator) date(x DateInput) {
+	if s, ok := v.reqStr("date", x.Date, maxStr); ok {
+		if _, ok := CanonicalDate(s); !ok {
+			v.fail("date", "is not a valid date.")
 		}
-		for _, f := range []struct {
-			key string
-			s   Str
-		}{
-			{".name", x.Name}, {".handle", x.Handle}, {".type", x.Type}, {".relationship", x.Relationship},
-			{".role", x.Role}, {".recurring_schedule", x.RecurringSchedule},
-			{".description", x.Description}, {".note", x.Note},
-		} {
-			v.str(k+f.key, f.s, maxStr)
+	}
+	for _, f := range []struct {
+		key string
+		s   Str
+	}{
+		{"name", x.Name}, {"handle", x.Handle}, {"type", x.Type}, {"relationship", x.Relationship},
+		{"role", x.Role}, {"recurring_schedule", x.RecurringSchedule},
+		{"description", x.Description}, {"note", x.Note},
+	} {
+		v.str(f.key, f.s, maxStr)
+	}
+	v.bool("is_recurring", x.IsRecurring)
+	if !list(v, "links", x.Links) {
+		return
+	}
+	for j, ln := range x.Links.V {
+		v.enter("links", j)
+		if v.element(ln.Obj) {
+			v.str("profile_id", ln.ProfileID, maxStr)
+			v.str("relationship", ln.Relationship, maxStr)
+			v.str("role", ln.Role, maxStr)
 		}
-		v.bool(k+".is_recurring", x.IsRecurring)
-		if !list(v, k+".links", x.Links) {
-			continue
-		}
-		for j, ln := range x.Links.V {
-			lk := k + ".links." + strconv.Itoa(j)
-			if !v.element(lk, ln.Obj) {
-				continue
-			}
-			v.str(lk+".profile_id", ln.ProfileID, maxStr)
-			v.str(lk+".relationship", ln.Relationship, maxStr)
-			v.str(lk+".role", ln.Role, maxStr)
-		}
+		v.leave()
 	}
 }
 
@@ -103,26 +111,30 @@ func (v *validator) addresses(l List[AddressInput]) {
 		return
 	}
 	for i, x := range l.V {
-		k := "addresses." + strconv.Itoa(i)
-		if !v.element(k, x.Obj) {
-			continue
+		v.enter("addresses", i)
+		if v.element(x.Obj) {
+			v.address(x)
 		}
-		v.reqStrUnless(x.ID != 0, k+".address_line_1", x.AddressLine1, maxStr)
-		v.reqStrUnless(x.ID != 0, k+".city", x.City, maxStr)
-		v.reqStrUnless(x.ID != 0, k+".postcode", x.Postcode, maxStr)
-		v.reqStrUnless(x.ID != 0, k+".country", x.Country, maxStr)
-		for _, f := range []struct {
-			key string
-			s   Str
-		}{
-			{".address_line_2", x.AddressLine2}, {".address_line_3", x.AddressLine3},
-			{".company", x.Company}, {".state", x.State}, {".notes", x.Notes}, {".iso", x.ISO},
-			{".iso_state", x.ISOState}, {".external_id", x.ExternalID},
-		} {
-			v.str(k+f.key, f.s, maxStr)
-		}
-		v.bool(k+".is_default", x.IsDefault)
+		v.leave()
 	}
+}
+
+func (v *validator) address(x AddressInput) {
+	v.reqStrUnless(x.ID != 0, "address_line_1", x.AddressLine1, maxStr)
+	v.reqStrUnless(x.ID != 0, "city", x.City, maxStr)
+	v.reqStrUnless(x.ID != 0, "postcode", x.Postcode, maxStr)
+	v.reqStrUnless(x.ID != 0, "country", x.Country, maxStr)
+	for _, f := range []struct {
+		key string
+		s   Str
+	}{
+		{"address_line_2", x.AddressLine2}, {"address_line_3", x.AddressLine3},
+		{"company", x.Company}, {"state", x.State}, {"notes", x.Notes}, {"iso", x.ISO},
+		{"iso_state", x.ISOState}, {"external_id", x.ExternalID},
+	} {
+		v.str(f.key, f.s, maxStr)
+	}
+	v.bool("is_default", x.IsDefault)
 }
 
 func (v *validator) regions(l List[RegionLinkInput]) {
@@ -130,17 +142,17 @@ func (v *validator) regions(l List[RegionLinkInput]) {
 		return
 	}
 	for i, x := range l.V {
-		k := "regions." + strconv.Itoa(i)
-		if !v.element(k, x.Obj) {
-			continue
+		v.enter("regions", i)
+		if v.element(x.Obj) {
+			if id, ok := v.reqInt("region_id", x.RegionID); ok && id < 1 {
+				v.fail("region_id", "must be at least 1.")
+			}
+			v.str("handle", x.Handle, maxStr)
+			v.str("country", x.Country, maxStr)
+			v.str("state", x.State, maxStr)
+			v.bool("is_active", x.IsActive)
 		}
-		if id, ok := v.reqInt(k+".region_id", x.RegionID); ok && id < 1 {
-			v.fail(k+".region_id", "must be at least 1.")
-		}
-		v.str(k+".handle", x.Handle, maxStr)
-		v.str(k+".country", x.Country, maxStr)
-		v.str(k+".state", x.State, maxStr)
-		v.bool(k+".is_active", x.IsActive)
+		v.leave()
 	}
 }
 
@@ -149,23 +161,25 @@ func (v *validator) organisations(l List[OrganisationInput]) {
 		return
 	}
 	for i, x := range l.V {
-		k := "organisations." + strconv.Itoa(i)
-		if !v.element(k, x.Obj) {
-			continue
+		v.enter("organisations", i)
+		if v.element(x.Obj) {
+			v.reqInt("id", x.ID)
+			v.int("role_definition_id", x.RoleDefinitionID)
+			v.dateTime("expires_at", x.ExpiresAt)
+			v.bool("is_active", x.IsActive)
 		}
-		v.reqInt(k+".id", x.ID)
-		v.int(k+".role_definition_id", x.RoleDefinitionID)
-		v.dateTime(k+".expires_at", x.ExpiresAt)
-		v.bool(k+".is_active", x.IsActive)
+		v.leave()
 	}
 }
 
 // comms checks the known keys of a comms object (spec §4.5); others are
 // ignored, as Laravel keeps only validated keys.
 func (v *validator) comms(prefix string, m Map) {
+	v.enter(prefix, -1)
+	defer v.leave()
 	for _, key := range m.Keys {
 		raw := m.V[key]
-		k := prefix + "." + key
+		k := key
 		switch commsKind[key] {
 		case 'b':
 			var b Bool
@@ -195,11 +209,13 @@ func (v *validator) comms(prefix string, m Map) {
 // strings or null; numbers are accepted (sizes are often sent as numbers)
 // and stored as their text.
 func (v *validator) appearance(prefix string, m Map) {
+	v.enter(prefix, -1)
+	defer v.leave()
 	for _, key := range m.Keys {
 		if !appearanceKnown[key] {
 			continue
 		}
-		k := prefix + "." + key
+		k := key
 		p, ok := appearanceValue(m.V[key])
 		switch {
 		case !ok:
