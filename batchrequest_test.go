@@ -130,12 +130,24 @@ const typicalItem = `{"email":"jsmith@example.com","first_name":"Jane","last_nam
 "tags":["vip"],"custom_attributes":[{"namespace":"locale","handle":"language","value":"EN"}],
 "comms_attributes":{"email_promo":true}}`
 
+// benchItem is a profile as clientele bench makes them (internal/benchgen):
+// identities, tags, five custom attributes and an address.
+const benchItem = `{"first_name":"William","last_name":"Taylor","email":"William.Taylor.7@Example.com",
+"mobile_phone":"+61400000007","tags":["segment 1","campaign-0"],"identities":[{"handle":"shopify",
+"identifier":"7000000007","is_primary":true},{"handle":"pos","identifier":"P-0000007"}],
+"custom_attributes":[{"namespace":"locale","handle":"language","value":"EN"},{"namespace":"prefs",
+"handle":"newsletter","type":"boolean","value":true},{"namespace":"crm","handle":"tier","value":"platinum"},
+{"namespace":"crm","handle":"visits","type":"integer","value":9},{"namespace":"crm","handle":"since",
+"value":"2015"}],"addresses":[{"address_line_1":"110 George St","city":"Hobart","state":"TAS",
+"postcode":"7000","country":"AU","external_id":"home","is_default":true}]}`
+
 // BenchmarkParseBatchRequest parses and validates a full 500-item batch:
 // the synchronous cost of POST /profiles/batch. "seed" items carry every
 // field of the reference request (~2.3 KB each); "typical" ones what most
-// importers send (~0.35 KB).
+// importers send (~0.35 KB); "bench" ones what clientele bench sends
+// (~0.75 KB).
 func BenchmarkParseBatchRequest(b *testing.B) {
-	for _, bc := range []struct{ name, item string }{{"seed", seedItem}, {"typical", typicalItem}} {
+	for _, bc := range []struct{ name, item string }{{"seed", seedItem}, {"typical", typicalItem}, {"bench", benchItem}} {
 		b.Run(bc.name, func(b *testing.B) {
 			body := benchBatch(500, bc.item)
 			if !json.Valid(body) {

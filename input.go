@@ -59,6 +59,12 @@ func (p *ProfileInput) UnmarshalJSON(b []byte) error {
 	return decodeObject(b, (*plain)(p), &p.Obj.Bad)
 }
 
+// decodeValue implements valueDecoder.
+func (p *ProfileInput) decodeValue(b []byte) int {
+	type plain ProfileInput
+	return objectValue(b, (*plain)(p), &p.Obj.Bad)
+}
+
 // DecodeProfileInput decodes one item. It fails only when b is not valid
 // JSON; a value of the wrong shape is reported by Validate. It is
 // json.Unmarshal with the validity check of validJSON, three times as
@@ -91,6 +97,12 @@ func (x *IdentityInput) UnmarshalJSON(b []byte) error {
 	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
 }
 
+// decodeValue implements valueDecoder.
+func (x *IdentityInput) decodeValue(b []byte) int {
+	type plain IdentityInput
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
+}
+
 // CustomAttributeInput is an element of custom_attributes[].
 type CustomAttributeInput struct {
 	Obj
@@ -104,6 +116,12 @@ type CustomAttributeInput struct {
 func (x *CustomAttributeInput) UnmarshalJSON(b []byte) error {
 	type plain CustomAttributeInput
 	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+}
+
+// decodeValue implements valueDecoder.
+func (x *CustomAttributeInput) decodeValue(b []byte) int {
+	type plain CustomAttributeInput
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
 }
 
 // DateInput is an element of dates_attributes[] (spec §4.4).
@@ -129,6 +147,12 @@ func (x *DateInput) UnmarshalJSON(b []byte) error {
 	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
 }
 
+// decodeValue implements valueDecoder.
+func (x *DateInput) decodeValue(b []byte) int {
+	type plain DateInput
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
+}
+
 // LinkInput is an element of dates_attributes[].links[].
 type LinkInput struct {
 	Obj
@@ -141,6 +165,12 @@ type LinkInput struct {
 func (x *LinkInput) UnmarshalJSON(b []byte) error {
 	type plain LinkInput
 	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+}
+
+// decodeValue implements valueDecoder.
+func (x *LinkInput) decodeValue(b []byte) int {
+	type plain LinkInput
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
 }
 
 // AddressInput is an element of addresses[] (spec §4.7).
@@ -172,6 +202,12 @@ func (x *AddressInput) UnmarshalJSON(b []byte) error {
 	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
 }
 
+// decodeValue implements valueDecoder.
+func (x *AddressInput) decodeValue(b []byte) int {
+	type plain AddressInput
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
+}
+
 // RegionLinkInput is an element of the seed's regions[].
 type RegionLinkInput struct {
 	Obj
@@ -186,6 +222,12 @@ type RegionLinkInput struct {
 func (x *RegionLinkInput) UnmarshalJSON(b []byte) error {
 	type plain RegionLinkInput
 	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+}
+
+// decodeValue implements valueDecoder.
+func (x *RegionLinkInput) decodeValue(b []byte) int {
+	type plain RegionLinkInput
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
 }
 
 // OrganisationInput is an element of the seed's organisations[].
@@ -203,6 +245,12 @@ func (x *OrganisationInput) UnmarshalJSON(b []byte) error {
 	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
 }
 
+// decodeValue implements valueDecoder.
+func (x *OrganisationInput) decodeValue(b []byte) int {
+	type plain OrganisationInput
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
+}
+
 // AttributesInput is the seed's attributes{comms, appearance} key. comms uses
 // the keys of comms_attributes; appearance is an object of appearance keys,
 // or (as in the seed) an array, which is kept verbatim.
@@ -215,11 +263,17 @@ type AttributesInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *AttributesInput) UnmarshalJSON(b []byte) error {
+	x.decodeValue(b)
+	return nil
+}
+
+// decodeValue implements valueDecoder.
+func (x *AttributesInput) decodeValue(b []byte) int {
 	type plain AttributesInput
-	if isNull(b) {
+	if bytes.HasPrefix(b, []byte("null")) {
 		*x = AttributesInput{}
-		return nil
+		return 4
 	}
 	x.Set = true
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	return objectValue(b, (*plain)(x), &x.Obj.Bad)
 }

@@ -79,6 +79,12 @@ func (x *RegionCountryInput) UnmarshalJSON(b []byte) error {
 	return decodeObject(b, (*plain)(x), &x.Bad)
 }
 
+// decodeValue implements valueDecoder.
+func (x *RegionCountryInput) decodeValue(b []byte) int {
+	type plain RegionCountryInput
+	return objectValue(b, (*plain)(x), &x.Bad)
+}
+
 // ParseRegionInput decodes and validates a region body; create requires
 // name and handle. Strings are trimmed, as Laravel's TrimStrings middleware
 // does, and ISO codes upper-cased. Errors: EMALFORMED when body is not
