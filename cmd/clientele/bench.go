@@ -124,10 +124,6 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 // profiles ran at 9,000–10,600/s there, against 5,000–8,400 cold.
 const defaultWarmup = 10000
 
-func isPostgresDSN(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
 // benchReport is everything a run measured; --json prints it as is.
 type benchReport struct {
 	Started     time.Time `json:"started"`

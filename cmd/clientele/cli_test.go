@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientele/clientele"
 	"github.com/clientele/clientele/internal/sqlite"
+	"github.com/clientele/clientele/internal/worker"
 )
 
 func noEnv(string) string { return "" }
@@ -74,5 +75,27 @@ func TestServeFlagsFromEnvironmentAndFlagsWin(t *testing.T) {
 func TestRedactDSN(t *testing.T) {
 	if got := redactDSN("postgres://app:s3cret@db:5432/x"); got != "postgres://app:***@db:5432/x" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// A PostgreSQL server, whose database's caches live elsewhere, spends
+// more of the memory bound on its heap and handoff than a SQLite one.
+func TestBudgetFor(t *testing.T) {
+	for _, tc := range []struct {
+		dsn     string
+		want    memoryBudget
+		because string
+	}{
+		{"sqlite:c.db", memoryBudget{serveMemoryLimit, worker.DefaultHandoffItems}, "sqlite"},
+		{"c.db", memoryBudget{serveMemoryLimit, worker.DefaultHandoffItems}, "a bare path is sqlite"},
+		{"postgres://u@h/db", memoryBudget{serveMemoryLimitPostgres, 3 * worker.DefaultHandoffItems}, "postgres"},
+		{"postgresql://u@h/db", memoryBudget{serveMemoryLimitPostgres, 3 * worker.DefaultHandoffItems}, "postgresql"},
+	} {
+		if got := budgetFor(tc.dsn); got != tc.want {
+			t.Errorf("%s (%s): %+v, want %+v", tc.dsn, tc.because, got, tc.want)
+		}
+	}
+	if serveMemoryLimitPostgres <= serveMemoryLimit {
+		t.Error("the PostgreSQL heap limit is not above SQLite's")
 	}
 }

@@ -18,7 +18,7 @@ const defaultDB = "sqlite:clientele.db"
 // PostgreSQL, which any number of nodes may share.
 func openStore(ctx context.Context, dsn string) (clientele.Store, error) {
 	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case isPostgresDSN(dsn):
 		s, err := postgres.Open(ctx, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("--db %s: %w", redactDSN(dsn), err)
@@ -31,6 +31,11 @@ func openStore(ctx context.Context, dsn string) (clientele.Store, error) {
 	default:
 		return sqlite.Open(ctx, dsn)
 	}
+}
+
+// isPostgresDSN reports whether a --db value names a PostgreSQL database.
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // redactDSN hides a password in a database URL before it reaches output.
