@@ -79,23 +79,28 @@ func TestRedactDSN(t *testing.T) {
 }
 
 // A PostgreSQL server, whose database's caches live elsewhere, spends
-// more of the memory bound on its heap and handoff than a SQLite one.
-func TestBudgetFor(t *testing.T) {
+// more of the memory bound on its heap and handoff than a SQLite one, and
+// only SQLite, with its one writer, applies chunks in parts.
+func TestTuningFor(t *testing.T) {
+	sqliteTuning := storeTuning{serveMemoryLimit, worker.DefaultHandoffItems, sqliteApplySize}
+	pgTuning := storeTuning{serveMemoryLimitPostgres, 3 * worker.DefaultHandoffItems, 0}
 	for _, tc := range []struct {
-		dsn     string
-		want    memoryBudget
-		because string
+		dsn  string
+		want storeTuning
 	}{
-		{"sqlite:c.db", memoryBudget{serveMemoryLimit, worker.DefaultHandoffItems}, "sqlite"},
-		{"c.db", memoryBudget{serveMemoryLimit, worker.DefaultHandoffItems}, "a bare path is sqlite"},
-		{"postgres://u@h/db", memoryBudget{serveMemoryLimitPostgres, 3 * worker.DefaultHandoffItems}, "postgres"},
-		{"postgresql://u@h/db", memoryBudget{serveMemoryLimitPostgres, 3 * worker.DefaultHandoffItems}, "postgresql"},
+		{"sqlite:c.db", sqliteTuning},
+		{"c.db", sqliteTuning},
+		{"postgres://u@h/db", pgTuning},
+		{"postgresql://u@h/db", pgTuning},
 	} {
-		if got := budgetFor(tc.dsn); got != tc.want {
-			t.Errorf("%s (%s): %+v, want %+v", tc.dsn, tc.because, got, tc.want)
+		if got := tuningFor(tc.dsn); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.dsn, got, tc.want)
 		}
 	}
 	if serveMemoryLimitPostgres <= serveMemoryLimit {
 		t.Error("the PostgreSQL heap limit is not above SQLite's")
+	}
+	if sqliteApplySize <= 0 || sqliteApplySize >= clientele.ChunkSize {
+		t.Errorf("sqliteApplySize %d does not split a chunk of %d", sqliteApplySize, clientele.ChunkSize)
 	}
 }

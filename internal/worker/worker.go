@@ -40,6 +40,12 @@ type Config struct {
 	// Handoff, when set, holds batches this node accepted, decoded; a
 	// chunk found there is not read and decoded again.
 	Handoff *Handoff
+	// ApplySize, when set, is the most items applied in one transaction:
+	// a chunk (clientele.ChunkSize items, read or handed off together) is
+	// applied in parts of this size, each moving the cursor. A store with
+	// one writer (SQLite) holds it for less at a time, so that an accept
+	// waits less.
+	ApplySize int
 }
 
 // Pool runs Config.Workers workers.
@@ -144,9 +150,11 @@ func (p *Pool) claimAndApply(ctx context.Context) (bool, error) {
 		if err != nil {
 			return true, stopErr(ctx, err, log)
 		}
-		cursor, err = p.applyChunk(ctx, lease, chunk, log)
-		if err != nil {
-			return true, stopErr(ctx, err, log)
+		for _, part := range parts(chunk, p.cfg.ApplySize) {
+			cursor, err = p.applyChunk(ctx, lease, part, log)
+			if err != nil {
+				return true, stopErr(ctx, err, log)
+			}
 		}
 	}
 	log.Info("batch completed", "total", lease.Total)
@@ -168,6 +176,19 @@ func (p *Pool) nextChunk(ctx context.Context, l clientele.Lease, cursor int) (cl
 		return clientele.Chunk{}, errors.New("worker: batch has no items at its cursor")
 	}
 	return Prepare(raw, p.cfg.PhoneRegion, p.cfg.Now()), nil
+}
+
+// parts splits c into chunks of at most size items (all of it when size is
+// 0), in order.
+func parts(c clientele.Chunk, size int) []clientele.Chunk {
+	if size <= 0 || len(c.Items) <= size {
+		return []clientele.Chunk{c}
+	}
+	var out []clientele.Chunk
+	for i := 0; i < len(c.Items); i += size {
+		out = append(out, clientele.Chunk{From: c.From + i, Now: c.Now, Items: c.Items[i:min(i+size, len(c.Items))]})
+	}
+	return out
 }
 
 // Chunk retries: a chunk that fails for a reason other than a lost lease is

@@ -3,7 +3,11 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -198,5 +202,52 @@ func TestPoolRetriesAFailedChunk(t *testing.T) {
 	b := runUntilDone(t, real, p, id)
 	if b.CreatedCount != 1 || s.failures.Load() != 2 {
 		t.Fatalf("batch %+v after %d ApplyChunk calls", b, s.failures.Load())
+	}
+}
+
+// recordingStore records where each chunk ApplyChunk is given starts and
+// how many items it has.
+type recordingStore struct {
+	clientele.Store
+	mu     sync.Mutex
+	chunks [][2]int
+}
+
+func (r *recordingStore) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.Chunk, ttl time.Duration) (int, error) {
+	r.mu.Lock()
+	r.chunks = append(r.chunks, [2]int{c.From, len(c.Items)})
+	r.mu.Unlock()
+	return r.Store.ApplyChunk(ctx, l, c, ttl)
+}
+
+// With ApplySize, a chunk is applied in parts, in order, each seeing what
+// the one before wrote: items 249 and 250 (and 499 and 500, across
+// chunks) name the same email, so the second of each pair updates the
+// profile the first created.
+func TestPoolAppliesInParts(t *testing.T) {
+	real := openStore(t)
+	s := &recordingStore{Store: real}
+	var b strings.Builder
+	b.WriteString(`{"match_criteria":"email","profiles":[`)
+	for i := range 600 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		email := i
+		if i == 250 || i == 500 {
+			email = i - 1
+		}
+		fmt.Fprintf(&b, `{"email":"p%d@example.com","first_name":"N%d"}`, email, i)
+	}
+	b.WriteString(`]}`)
+	id := queue(t, real, b.String(), time.Now().UTC())
+	p := worker.New(worker.Config{Store: s, PollInterval: 10 * time.Millisecond, ApplySize: 250})
+	got := runUntilDone(t, real, p, id)
+	if got.CreatedCount != 598 || got.UpdatedCount != 2 || got.ProcessedCount != 600 {
+		t.Fatalf("counts: %+v", got)
+	}
+	want := [][2]int{{0, 250}, {250, 250}, {500, 100}}
+	if !slices.Equal(s.chunks, want) {
+		t.Errorf("chunks applied (from, items): %v, want %v", s.chunks, want)
 	}
 }
