@@ -83,6 +83,9 @@ func NormalizePhone(s, region string) (string, bool) {
 	}
 	e164, ok, decided := strictE164(s)
 	if !decided {
+		e164, ok, decided = nationalE164(s, region)
+	}
+	if !decided {
 		num, err := phonenumbers.Parse(s, strings.ToUpper(region))
 		if err != nil || !isValidNumber(num) {
 			return "", false
