@@ -155,37 +155,27 @@ func (l *List[T]) decodeValue(b []byte) int {
 	// custom attributes, and room for four held a quarter of the memory
 	// of a decoded item (in the handoff, for thousands of items).
 	n := 0
-	for i := skipSpace(b, 1); i < len(b) && b[i] != ']'; n++ {
-		end := skipValue(b, i)
-		if end == i {
-			break // only on invalid JSON
-		}
-		i = skipSpace(b, end)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
+	elementsAt(b, func(rest []byte) int {
+		n++
+		return skipValue(rest, 0)
+	})
 	l.V = make([]T, 0, n) // sent as an array: not nil even when empty
-	i := skipSpace(b, 1)  // past '['
-	for i < len(b) && b[i] != ']' && len(l.V) < n {
+	end := elementsAt(b, func(rest []byte) int {
+		if len(l.V) == n {
+			return 0 // only on invalid JSON
+		}
 		// Decoded in place: a local T would escape to the heap through
 		// the interface, one allocation per element.
 		var zero T
 		l.V = append(l.V, zero)
-		n, ok := decodeValueOf(b[i:], &l.V[len(l.V)-1])
+		size, ok := decodeValueOf(rest, &l.V[len(l.V)-1])
 		l.Bad = l.Bad || !ok
-		if n <= 0 {
-			break // only on invalid JSON; never loop without progress
-		}
-		i = skipSpace(b, i+n)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
+		return size
+	})
 	if l.Bad {
 		l.V = nil
 	}
-	return min(i+1, len(b)) // past ']'
+	return end
 }
 
 // Map is an object field whose values are kept raw, for the open key sets of

@@ -75,38 +75,64 @@ func skipValue(b []byte, i int) int {
 	return i
 }
 
-// eachElement calls fn with each element of the valid JSON array b.
-func eachElement(b []byte, fn func(elem []byte)) {
+// elementsAt walks the valid JSON array at the start of b: fn is given
+// the bytes from each element's start to the end of b, decodes or skips
+// the element there, and returns its length. elementsAt returns the
+// array's length. It stops early only on invalid JSON (an element of no
+// length), so that it never loops without progress.
+func elementsAt(b []byte, fn func(rest []byte) int) int {
 	i := skipSpace(b, 1) // past '['
 	for i < len(b) && b[i] != ']' {
-		end := skipValue(b, i)
-		if end == i {
-			return // only on invalid JSON; never loop without progress
+		n := fn(b[i:])
+		if n <= 0 {
+			break
 		}
-		fn(b[i:end])
-		i = skipSpace(b, end)
+		i = skipSpace(b, i+n)
 		if i < len(b) && b[i] == ',' {
 			i = skipSpace(b, i+1)
 		}
 	}
+	return min(i+1, len(b)) // past ']'
 }
 
-// eachMember calls fn with the raw (still quoted) key and the value of each
-// member of the valid JSON object b.
-func eachMember(b []byte, fn func(key, val []byte)) {
+// membersAt walks the valid JSON object at the start of b as elementsAt
+// walks an array, giving fn each member's raw (still quoted) key too.
+func membersAt(b []byte, fn func(key, rest []byte) int) int {
 	i := skipSpace(b, 1) // past '{'
 	for i < len(b) && b[i] == '"' {
 		kend := skipString(b, i)
 		key := b[i:kend]
 		i = skipSpace(b, kend)
 		i = skipSpace(b, i+1) // past ':'
-		end := skipValue(b, i)
-		fn(key, b[i:end])
-		i = skipSpace(b, end)
+		n := fn(key, b[i:])
+		if n <= 0 {
+			break
+		}
+		i = skipSpace(b, i+n)
 		if i < len(b) && b[i] == ',' {
 			i = skipSpace(b, i+1)
 		}
 	}
+	return min(i+1, len(b)) // past '}'
+}
+
+// eachElement calls fn with each element of the valid JSON array b.
+func eachElement(b []byte, fn func(elem []byte)) {
+	elementsAt(b, func(rest []byte) int {
+		n := skipValue(rest, 0)
+		fn(rest[:n])
+		return n
+	})
+}
+
+// eachMember calls fn with the raw (still quoted) key and the value of each
+// member of the valid JSON object b.
+func eachMember(b []byte, fn func(key, val []byte)) {
+	membersAt(b, func(key, rest []byte) int {
+		n := skipValue(rest, 0)
+		fn(key, rest[:n])
+		return n
+	})
 }
 
 // unquote decodes a valid JSON string literal, without encoding/json when
@@ -240,27 +266,13 @@ func scalarValue(b []byte, u json.Unmarshaler) int {
 func decodeMembers(b []byte, dst any) int {
 	v := reflect.ValueOf(dst).Elem()
 	mf := fieldsOf(v.Type())
-	i := skipSpace(b, 1) // past '{'
-	for i < len(b) && b[i] == '"' {
-		kend := skipString(b, i)
-		rawKey := b[i:kend]
-		i = skipSpace(b, kend)
-		i = skipSpace(b, i+1) // past ':'
-		var n int
+	return membersAt(b, func(rawKey, rest []byte) int {
 		if f, ok := mf.find(rawKey); ok {
-			n, _ = decodeValueOf(b[i:], v.Field(f).Addr().Interface())
-		} else {
-			n = skipValue(b, i) - i
+			n, _ := decodeValueOf(rest, v.Field(f).Addr().Interface())
+			return n
 		}
-		if n <= 0 {
-			break // only on invalid JSON; never loop without progress
-		}
-		i = skipSpace(b, i+n)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
-	return min(i+1, len(b)) // past '}'
+		return skipValue(rest, 0)
+	})
 }
 
 // find returns the field of a quoted member key, as encoding/json matches
