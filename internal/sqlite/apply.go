@@ -70,8 +70,7 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 			if err != nil {
 				return fmt.Errorf("sqlite: apply chunk lookup: %w", err)
 			}
-			r = &resolution{res: clientele.Resolve(match, c, lk, clientele.NewProfileID), stored: stored,
-				looked: chunkKeys(keys)}
+			r = newResolution(match, c, lk, stored, keys)
 		} else {
 			s.resolvedAhead.Add(1)
 		}
@@ -85,7 +84,7 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 		if err := t.finish(seq, l, r.res.Items, cursor, cursor == total, c.Now, ttl); err != nil {
 			return err
 		}
-		logged = touched(r.looked, r.stored, r.res.Writes)
+		logged = r.touched
 		return nil
 	}, func() { s.changes.log(logged, false) })
 	if err != nil {
@@ -98,13 +97,25 @@ func (s *Store) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.C
 type resolution struct {
 	res    clientele.ChunkResult
 	stored map[string]*storedProfile
-	match  string   // the batch's match criteria
-	looked []string // the change log keys of the chunk's keys
+	match  string // the batch's match criteria
+	// touched is the change log entry of the chunk's commit, made before
+	// the writes (which clear the keys a stored profile releases).
+	touched map[string]struct{}
 	// For a resolution made ahead of the writer: the change log's mark
 	// before the snapshot, and the keys whose change would make it stale
 	// (the chunk's keys and the loaded profiles' ids).
 	mark uint64
 	read []string
+}
+
+// newResolution resolves the chunk c of a batch matched by match against
+// what a lookup of its keys found.
+func newResolution(match string, c clientele.Chunk, lk *clientele.ChunkLookup, stored map[string]*storedProfile,
+	keys clientele.ChunkKeys) *resolution {
+	looked := chunkKeys(keys)
+	res := clientele.Resolve(match, c, lk, clientele.NewProfileID)
+	return &resolution{res: res, stored: stored, match: match, touched: touched(looked, stored, res.Writes),
+		read: looked}
 }
 
 // resolveAhead looks the chunk's keys up on a reader's snapshot and
@@ -130,13 +141,12 @@ func (s *Store) resolveAhead(ctx context.Context, l clientele.Lease, c clientele
 	if err != nil {
 		return nil
 	}
-	looked := chunkKeys(keys)
-	read := append(make([]string, 0, len(looked)+len(stored)), looked...)
+	r := newResolution(match, c, lk, stored, keys)
+	r.mark = mark
 	for id := range stored {
-		read = append(read, profileKey(id))
+		r.read = append(r.read, profileKey(id))
 	}
-	return &resolution{res: clientele.Resolve(match, c, lk, clientele.NewProfileID), stored: stored, match: match,
-		looked: looked, mark: mark, read: read}
+	return r
 }
 
 // chunkTx is one apply transaction and the writer's statements, bound to
