@@ -173,7 +173,8 @@ type validator struct {
 	// relative to, outermost first: dates_attributes.3 then links.0. The
 	// full key is made only for an error, so that checking an element
 	// costs no string per field (it was a third of what parsing a batch
-	// allocated).
+	// allocated). The depth is the code's, not the input's: a date's
+	// links are the deepest, and a deeper enter fails every test of it.
 	scope [2]keyPart
 	depth int
 }
@@ -187,6 +188,9 @@ type keyPart struct {
 // enter makes the keys of the checks that follow relative to name.index
 // (name alone for index -1), inside the current scope; leave undoes it.
 func (v *validator) enter(name string, index int) {
+	if v.depth == len(v.scope) {
+		panic("clientele: validator scope nested deeper than " + strconv.Itoa(len(v.scope)) + ": enlarge it")
+	}
 	v.scope[v.depth] = keyPart{name, index}
 	v.depth++
 }

@@ -263,7 +263,12 @@ func (v *validator) attributes(a AttributesInput) {
 	if !a.Appearance.Set || a.Appearance.Null {
 		return
 	}
-	switch bytes.TrimSpace(a.Appearance.V)[0] {
+	v0 := bytes.TrimSpace(a.Appearance.V)
+	if len(v0) == 0 {
+		v.fail("attributes.appearance", "must be an object or an array.")
+		return // only from bytes that are not JSON, which callers check first
+	}
+	switch v0[0] {
 	case '[':
 	case '{':
 		var m Map
