@@ -38,10 +38,12 @@ type changeEntry struct {
 	keys map[string]struct{}
 }
 
-// maxChanges bounds the log. A chunk is resolved ahead a few commits
-// before it writes (the other worker's chunk, some accepts); one that
-// finds the log moved further than this resolves again in the writer.
-const maxChanges = 64
+// maxChanges bounds the log. A chunk is resolved ahead a few logged
+// commits before it writes (the other worker's chunk, a profile written
+// through the API); one that finds the log moved further than this
+// resolves again in the writer. An entry of a chunk holds a few thousand
+// keys, 64 of them were 5 MB of heap.
+const maxChanges = 16
 
 // mark returns the number of the newest entry, to be passed to untouched
 // for a snapshot taken after it.
