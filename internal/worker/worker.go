@@ -209,6 +209,11 @@ func (p *Pool) applyChunk(ctx context.Context, l clientele.Lease, c clientele.Ch
 	for attempt := 1; ; attempt++ {
 		var next int
 		next, err = p.cfg.Store.ApplyChunk(ctx, l, c, p.cfg.LeaseTTL)
+		if err != nil && attempt > 1 && clientele.ErrorCode(err) == clientele.ECONFLICT && p.applied(ctx, l, c) {
+			// The failed attempt had committed (its error came after the
+			// commit, from the sync say): the batch is past this chunk.
+			return c.From + len(c.Items), nil
+		}
 		if err == nil || clientele.ErrorCode(err) == clientele.ECONFLICT || ctx.Err() != nil || attempt == chunkAttempts {
 			return next, err
 		}
@@ -220,6 +225,15 @@ func (p *Pool) applyChunk(ctx context.Context, l clientele.Lease, c clientele.Ch
 		}
 		pause *= 4
 	}
+}
+
+// applied reports whether the batch's cursor is already at the end of c,
+// as after a commit of c whose ApplyChunk still returned an error: a retry
+// of it then fails with ECONFLICT, and without this the batch would wait
+// for its lease to expire.
+func (p *Pool) applied(ctx context.Context, l clientele.Lease, c clientele.Chunk) bool {
+	b, err := p.cfg.Store.Batch(ctx, l.BatchID)
+	return err == nil && b.ProcessedCount == c.From+len(c.Items)
 }
 
 // heartbeat renews the lease every third of its lifetime, so a chunk that

@@ -251,3 +251,33 @@ func TestPoolAppliesInParts(t *testing.T) {
 		t.Errorf("chunks applied (from, items): %v, want %v", s.chunks, want)
 	}
 }
+
+// lateFailStore commits the first chunk it is given and then reports an
+// error, as a store whose sync fails after the commit would.
+type lateFailStore struct {
+	clientele.Store
+	calls atomic.Int32
+}
+
+func (f *lateFailStore) ApplyChunk(ctx context.Context, l clientele.Lease, c clientele.Chunk, ttl time.Duration) (int, error) {
+	n, err := f.Store.ApplyChunk(ctx, l, c, ttl)
+	if f.calls.Add(1) == 1 && err == nil {
+		return 0, errors.New("sync failed after the commit")
+	}
+	return n, err
+}
+
+// A chunk whose failed attempt had committed is not applied twice, and
+// its batch goes on at once: the retry's conflict is seen to be the
+// cursor past the chunk, not a lost lease waited out (an hour here).
+func TestPoolGoesOnAfterACommittedFailure(t *testing.T) {
+	real := openStore(t)
+	s := &lateFailStore{Store: real}
+	id := queue(t, real, `{"match_criteria":"email","profiles":[{"email":"x@example.com"},{"email":"y@example.com"}]}`,
+		time.Now().UTC())
+	p := worker.New(worker.Config{Store: s, PollInterval: 10 * time.Millisecond, LeaseTTL: time.Hour, ApplySize: 1})
+	b := runUntilDone(t, real, p, id)
+	if b.CreatedCount != 2 || b.ProcessedCount != 2 {
+		t.Fatalf("batch %+v after %d ApplyChunk calls", b, s.calls.Load())
+	}
+}
