@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -103,4 +104,74 @@ func stage(t *testing.T, s *Store, now time.Time, name string, emails ...string)
 		t.Fatal(err)
 	}
 	return l, c
+}
+
+// A profile a chunk found ahead of the writer and that is removed, purged,
+// or removed by another process (while this one's writer connection is
+// replaced) before the chunk has the writer: the chunk must not update
+// it. P holds the email; chunk A names it again and must create a
+// profile, P being gone.
+func TestResolveAheadProfileGone(t *testing.T) {
+	for _, mode := range []string{"remove", "purge", "another process, new writer connection"} {
+		t.Run(mode, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.db")
+			s, err := Open(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			const email = "gone@example.com"
+			l0, c0 := stage(t, s, now, "P", email)
+			if _, err := s.ApplyChunk(t.Context(), l0, c0, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			e := email
+			ps, _, err := s.ListProfiles(t.Context(), clientele.ProfileFilter{Email: &e})
+			if err != nil || len(ps) != 1 {
+				t.Fatalf("P: %v %v", ps, err)
+			}
+			pid := ps[0].ID
+			la, ca := stage(t, s, now, "A", email)
+			fired := false
+			s.hookAfterAhead = func() {
+				if fired {
+					return
+				}
+				fired = true
+				switch mode {
+				case "remove":
+					err = s.RemoveProfile(t.Context(), pid, "", now)
+				case "purge":
+					err = s.PurgeProfile(t.Context(), pid, "", now)
+				default:
+					var o *Store
+					if o, err = Open(t.Context(), path); err != nil {
+						break
+					}
+					err = o.RemoveProfile(t.Context(), pid, "", now)
+					o.Close()
+					conn, cerr := s.w.Conn(t.Context())
+					if cerr != nil {
+						t.Fatal(cerr)
+					}
+					_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // the pool opens a new one
+					conn.Close()
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.ApplyChunk(t.Context(), la, ca, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			items, _, err := s.BatchItems(t.Context(), la.BatchID, clientele.BatchItemFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(items) != 1 || items[0].Outcome != clientele.OutcomeCreated || *items[0].EntityID == pid {
+				t.Fatalf("A's items: %+v, want one created (P is gone)", items)
+			}
+		})
+	}
 }
