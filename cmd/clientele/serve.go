@@ -162,12 +162,14 @@ const serveGCPercent = 400
 // serveMemoryLimit is serve's soft memory limit unless GOMEMLIMIT is set:
 // with GOGC at 400 the heap may grow to five times what is live, and the
 // limit makes the collector work harder instead once the heap nears it,
-// so that the process stays well under 300 MB (issue 7) through a load
-// of a million profiles. With SQLite, its page caches (about 100 MB)
-// live in the process too; with PostgreSQL they do not, and the heap
-// may have more (see storeTuning).
+// so that the process stays under 300 MB (issue 7; 286 MiB) through a
+// load of a million profiles. With SQLite, its page caches (about 100 MB)
+// live in the process too, and the heap gets 112 MiB: at 128 the peak
+// was 282-289 MiB, at 112 it was 269, with rates within the noise; with
+// PostgreSQL the caches are the database's, and the heap may have more
+// (see storeTuning).
 const (
-	serveMemoryLimit         = 128 << 20
+	serveMemoryLimit         = 112 << 20
 	serveMemoryLimitPostgres = 200 << 20
 )
 
