@@ -209,23 +209,18 @@ func (m *Map) UnmarshalJSON(b []byte) error {
 }
 
 // Obj marks an element of a List that must be a JSON object. Embed it in an
-// input struct and decode through decodeObject.
+// input struct and decode through objectValue.
 type Obj struct {
 	Bad bool `json:"-"` // the element was not a JSON object
 }
 
-// decodeObject decodes b into dst (a pointer to a struct whose fields are all
-// tolerant types) when b is an object, and sets *bad otherwise. b is valid
-// JSON, as encoding/json guarantees to an UnmarshalJSON method, so members
-// are dispatched straight to the fields (decodeMembers, jsonscan.go) instead
-// of re-running json.Unmarshal at every nesting level.
-func decodeObject(b []byte, dst any, bad *bool) error {
-	objectValue(b, dst, bad)
-	return nil
-}
-
-// objectValue is decodeObject for the value at the start of b, returning
-// its length: the decodeValue of the input types.
+// objectValue decodes the value at the start of b into dst (a pointer to a
+// struct whose fields are all tolerant types) when it is an object, and
+// sets *bad otherwise; it returns the value's length. b is valid JSON, as
+// encoding/json guarantees to an UnmarshalJSON method, so members are
+// dispatched straight to the fields (decodeMembers, jsonscan.go) instead
+// of re-running json.Unmarshal at every nesting level. It is the
+// decodeValue, and so the UnmarshalJSON, of the input types.
 func objectValue(b []byte, dst any, bad *bool) int {
 	if len(b) == 0 || b[0] != '{' {
 		*bad = true

@@ -55,8 +55,8 @@ type ProfileInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (p *ProfileInput) UnmarshalJSON(b []byte) error {
-	type plain ProfileInput
-	return decodeObject(b, (*plain)(p), &p.Obj.Bad)
+	p.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
@@ -93,8 +93,8 @@ type IdentityInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *IdentityInput) UnmarshalJSON(b []byte) error {
-	type plain IdentityInput
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
@@ -114,8 +114,8 @@ type CustomAttributeInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *CustomAttributeInput) UnmarshalJSON(b []byte) error {
-	type plain CustomAttributeInput
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
@@ -143,8 +143,8 @@ type DateInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *DateInput) UnmarshalJSON(b []byte) error {
-	type plain DateInput
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
@@ -163,8 +163,8 @@ type LinkInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *LinkInput) UnmarshalJSON(b []byte) error {
-	type plain LinkInput
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
@@ -198,8 +198,8 @@ type AddressInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *AddressInput) UnmarshalJSON(b []byte) error {
-	type plain AddressInput
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
@@ -220,8 +220,8 @@ type RegionLinkInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *RegionLinkInput) UnmarshalJSON(b []byte) error {
-	type plain RegionLinkInput
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
@@ -241,8 +241,8 @@ type OrganisationInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; a non-object sets Bad.
 func (x *OrganisationInput) UnmarshalJSON(b []byte) error {
-	type plain OrganisationInput
-	return decodeObject(b, (*plain)(x), &x.Obj.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.

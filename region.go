@@ -75,8 +75,8 @@ type RegionCountryInput struct {
 
 // UnmarshalJSON implements json.Unmarshaler; it never returns an error.
 func (x *RegionCountryInput) UnmarshalJSON(b []byte) error {
-	type plain RegionCountryInput
-	return decodeObject(b, (*plain)(x), &x.Bad)
+	x.decodeValue(b)
+	return nil
 }
 
 // decodeValue implements valueDecoder.
