@@ -2,6 +2,7 @@ package clientele
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +97,7 @@ type nationalRule struct {
 // parseHelper puts to a number with its national prefix stripped.
 func (r *nationalRule) possible(nsn string) bool {
 	n := int32(len(nsn))
-	if len(r.lengths) == 0 || r.lengths[0] == -1 || containsLength(r.localLengths, n) {
+	if len(r.lengths) == 0 || r.lengths[0] == -1 || slices.Contains(r.localLengths, n) {
 		return false
 	}
 	switch {
@@ -107,16 +108,7 @@ func (r *nationalRule) possible(nsn string) bool {
 	case n > r.lengths[len(r.lengths)-1]:
 		return true // TOO_LONG, which parseHelper accepts
 	}
-	return containsLength(r.lengths[1:], n)
-}
-
-func containsLength(ls []int32, n int32) bool {
-	for _, l := range ls {
-		if l == n {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(r.lengths[1:], n)
 }
 
 // nationalRules caches each region's nationalRule (nil for a region
