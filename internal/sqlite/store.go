@@ -167,14 +167,33 @@ func (s *Store) noteWriter(ctx context.Context) error {
 		return fmt.Errorf("sqlite: writer: %w", err)
 	}
 	defer conn.Close()
+	dv, err := dataVersion(ctx, conn)
+	if err != nil {
+		return err
+	}
+	s.changes.external(driverConn(conn), dv)
+	return nil
+}
+
+// driverConn is the driver's connection under conn, which names it for
+// the change log: a different one is a new connection.
+func driverConn(conn *sql.Conn) any {
 	var dc any
 	_ = conn.Raw(func(c any) error { dc = c; return nil })
+	return dc
+}
+
+// dataVersion is PRAGMA data_version on the writer's connection, through
+// q (the connection, or a transaction on it): it moves when another
+// connection commits.
+func dataVersion(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int64, error) {
 	var dv int64
-	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
-		return fmt.Errorf("sqlite: data version: %w", err)
+	if err := q.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
+		return 0, fmt.Errorf("sqlite: data version: %w", err)
 	}
-	s.changes.conn, s.changes.dataVersion = dc, dv
-	return nil
+	return dv, nil
 }
 
 // Migrate applies the embedded migrations that the database lacks. Open
@@ -273,9 +292,9 @@ func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx
 	if _, err := conn.ExecContext(pragmaCtx, "PRAGMA synchronous=NORMAL"); err != nil {
 		return 0, fmt.Errorf("sqlite: relax sync: %w", err)
 	}
-	var driverConn any
+	var dc any
 	if logged != nil {
-		_ = conn.Raw(func(dc any) error { driverConn = dc; return nil })
+		dc = driverConn(conn)
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -284,12 +303,12 @@ func (s *Store) commitUnsynced(ctx context.Context, prio int, fn func(tx *sql.Tx
 	if logged != nil {
 		// Inside the transaction, which holds the file's write lock, so
 		// that no other process can commit between the check and fn.
-		var dv int64
-		if err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
+		dv, err := dataVersion(ctx, tx)
+		if err != nil {
 			tx.Rollback()
-			return 0, fmt.Errorf("sqlite: data version: %w", err)
+			return 0, err
 		}
-		s.changes.external(driverConn, dv)
+		s.changes.external(dc, dv)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
