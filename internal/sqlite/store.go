@@ -67,6 +67,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		// The driver reads the query after '?' as its own parameters.
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
 	}
+	configurePageCache()
 	w, err := sql.Open("sqlite", dsn(path, connWrite))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -152,9 +153,11 @@ func dsn(path string, kind int) string {
 		// after a commit (SQLite's rule in WAL mode), which under load is
 		// every time, so it only serves pages read twice in one
 		// transaction: the index pages above the leaves, which a chunk's
-		// lookup (apply.go: resolveAhead) reads for every key. 4 MB holds
-		// those; more only added to the server's memory.
-		q.Add("_pragma", "cache_size(-4096)")
+		// lookup (apply.go: resolveAhead) reads for every key. It is the
+		// size of the connection's bulk allocation (pagecache.go), so that
+		// emptying it frees nothing: with 4 MB, pages past the bulk went
+		// back to the allocator and the kernel at every transaction.
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", defaultCacheKiB))
 	}
 	return path + "?" + q.Encode()
 }
