@@ -31,6 +31,7 @@ type benchConfig struct {
 	batchSize   int
 	concurrency int
 	workloads   []string
+	rounds      int
 	seed        uint64
 	first       int
 	phoneRegion string
@@ -54,6 +55,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.IntVar(&c.batchSize, "batch-size", clientele.DefaultMaxBatchSize, "profiles per batch")
 	fs.IntVar(&c.concurrency, "concurrency", 4, "batches posted at once")
 	fs.StringVar(&workloads, "workloads", "new,matched,mixed", "workloads to run, of new, matched and mixed (always run in that order)")
+	fs.IntVar(&c.rounds, "rounds", 1, "times to run the workloads, one after another (each round's updates are a new revision): the spread of a workload's rounds shows how far one run can be trusted")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the generated profiles' data")
 	fs.IntVar(&c.first, "first", 0, "index of the first generated profile (the warm-up's first): a fresh range keeps \"new\" new on a server that holds an earlier run's profiles")
 	fs.StringVar(&c.phoneRegion, "phone-region", "AU", "the server's --phone-region; with AU a third of the numbers are national (0412 345 678), otherwise all are E.164")
@@ -88,9 +90,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		}
 	}
 	switch {
-	case c.profiles < 1 || c.warmup < 0 || c.preload < 0 || c.first < 0:
-		return c, usageError("--profiles must be at least 1, --warmup, --preload and --first at least 0")
-	case c.first+c.warmup+c.preload+2*c.profiles > 100_000_000:
+	case c.profiles < 1 || c.rounds < 1 || c.warmup < 0 || c.preload < 0 || c.first < 0:
+		return c, usageError("--profiles and --rounds must be at least 1, --warmup, --preload and --first at least 0")
+	case c.first+c.warmup+c.preload+2*c.rounds*c.profiles > 100_000_000:
 		return c, usageError("bench makes at most 100,000,000 distinct profiles (their mobile numbers run out)")
 	case c.batchSize < 1 || c.batchSize > clientele.MaxMaxBatchSize:
 		return c, usageError(fmt.Sprintf("--batch-size must be between 1 and %d", clientele.MaxMaxBatchSize))
@@ -174,8 +176,14 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.preload > 0 {
 		plans = append(plans, planner.plan(workloadPreload, cfg.preload))
 	}
-	for _, name := range cfg.workloads {
-		plans = append(plans, planner.plan(name, cfg.profiles))
+	for round := range cfg.rounds {
+		for _, name := range cfg.workloads {
+			w := planner.plan(name, cfg.profiles)
+			if cfg.rounds > 1 {
+				w.round = round + 1
+			}
+			plans = append(plans, w)
+		}
 	}
 	gen := benchgen.Generator{Seed: cfg.seed, National: strings.EqualFold(cfg.phoneRegion, "AU")}
 
@@ -275,7 +283,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 				}
 			}
 			rep.Workloads = append(rep.Workloads, res)
-			progress("%s: %d profiles in %.1fs, %.0f/s", w.name, res.Profiles, res.Seconds, res.PerSecond)
+			progress("%s: %d profiles in %.1fs, %.0f/s", w.label(), res.Profiles, res.Seconds, res.PerSecond)
 		}
 		n, err := target.countProfiles(ctx)
 		if err != nil {
@@ -348,7 +356,7 @@ func benchStoreAlone(ctx context.Context, cfg benchConfig, rep *benchReport, pla
 			return err
 		}
 		rep.StoreAlone = append(rep.StoreAlone, res)
-		progress("store alone, %s: %d profiles in %.1fs, %.0f/s", w.name, res.Profiles, res.Seconds, res.PerSecond)
+		progress("store alone, %s: %d profiles in %.1fs, %.0f/s", w.label(), res.Profiles, res.Seconds, res.PerSecond)
 	}
 	return nil
 }
@@ -380,6 +388,9 @@ func printBenchReport(w io.Writer, r *benchReport) {
 			1e6/x.PerSecond, x.AcceptP50ms, x.AcceptP99ms, x.AcceptMaxms, x.Created, x.Updated, x.Unchanged, x.Throttled, mib(x.ServerPeakRSS))
 	}
 	tw.Flush()
+	for _, line := range roundsSummary(r.Workloads) {
+		fmt.Fprintln(w, line)
+	}
 	fmt.Fprintf(w, "\nserver holds %d profiles; server peak RSS %s; bench process peak RSS %s\n", r.ServerProfiles, mib(r.ServerPeakRSS), mib(r.BenchPeakRSS))
 	if len(r.StoreAlone) > 0 {
 		fmt.Fprintf(w, "\nstore alone (%s, in-process, ApplyChunk on chunks of %d, one at a time):\n\n", r.Store, clientele.ChunkSize)
@@ -396,6 +407,38 @@ func printBenchReport(w io.Writer, r *benchReport) {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
 	}
+}
+
+// roundsSummary is a line for every workload that ran in several rounds
+// (--rounds): the median of its rounds' profiles/s and their range.
+func roundsSummary(rs []workloadResult) []string {
+	rates := map[string][]float64{}
+	var names []string
+	for _, x := range rs {
+		name, _, ok := strings.Cut(x.Workload, "/")
+		if !ok {
+			continue
+		}
+		if _, seen := rates[name]; !seen {
+			names = append(names, name)
+		}
+		rates[name] = append(rates[name], x.PerSecond)
+	}
+	var out []string
+	for i, name := range names {
+		v := rates[name]
+		slices.Sort(v)
+		med := v[len(v)/2]
+		if len(v)%2 == 0 {
+			med = (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		if i == 0 {
+			out = append(out, "")
+		}
+		out = append(out, fmt.Sprintf("%s: median of %d rounds %.0f profiles/s (%.1f µs/profile), range %.0f–%.0f",
+			name, len(v), med, 1e6/med, v[0], v[len(v)-1]))
+	}
+	return out
 }
 
 // loadAverage is the machine's 1-minute load average (Linux); 0 when

@@ -81,7 +81,7 @@ func (t *benchTarget) run(ctx context.Context, w benchWorkload) (workloadResult,
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	nb := (w.n + t.batchSize - 1) / t.batchSize
-	res := workloadResult{Workload: w.name, Profiles: w.n, Batches: nb}
+	res := workloadResult{Workload: w.label(), Profiles: w.n, Batches: nb}
 
 	type job struct {
 		seq  int
@@ -165,17 +165,17 @@ func (t *benchTarget) run(ctx context.Context, w benchWorkload) (workloadResult,
 		done++
 		if t.progress != nil && time.Since(told) > 15*time.Second {
 			told = time.Now()
-			t.progress("%s: %d of %d batches completed, %.0f profiles/s so far", w.name, done, nb,
+			t.progress("%s: %d of %d batches completed, %.0f profiles/s so far", w.label(), done, nb,
 				float64(done*t.batchSize)/time.Since(began).Seconds())
 		}
 	}
 	elapsed := time.Since(began)
 	if err := context.Cause(ctx); err != nil {
-		return res, fmt.Errorf("%s: %w", w.name, err)
+		return res, fmt.Errorf("%s: %w", w.label(), err)
 	}
 	if res.Created != w.created() || res.Created+res.Updated+res.Unchanged != w.n {
 		return res, fmt.Errorf("%s: %d created, %d updated, %d unchanged; want %d created of %d",
-			w.name, res.Created, res.Updated, res.Unchanged, w.created(), w.n)
+			w.label(), res.Created, res.Updated, res.Unchanged, w.created(), w.n)
 	}
 	res.Seconds = elapsed.Seconds()
 	res.PerSecond = float64(w.n) / elapsed.Seconds()

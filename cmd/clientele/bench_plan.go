@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/clientele/clientele/internal/benchgen"
 )
 
@@ -31,6 +33,7 @@ func newBenchPlanner(first, batchSize int) *benchPlanner {
 // every time, so the store-alone run applies what was posted.
 type benchWorkload struct {
 	name      string
+	round     int // 1, 2, … with --rounds above 1; else 0
 	n         int
 	batchSize int
 	// fresh items take indexes freshFrom, freshFrom+1, … in revision 0.
@@ -42,6 +45,15 @@ type benchWorkload struct {
 	rev               int
 	// counts of each kind; created == fresh.
 	fresh, matched, repeats int
+}
+
+// label names the workload in reports: its name, and its round if any
+// ("matched/2").
+func (w benchWorkload) label() string {
+	if w.round == 0 {
+		return w.name
+	}
+	return w.name + "/" + strconv.Itoa(w.round)
 }
 
 // created is how many profiles the workload creates.

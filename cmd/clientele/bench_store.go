@@ -28,7 +28,7 @@ type storeResult struct {
 // normalising its items) is outside the timer, as in the stores'
 // BenchmarkApplyChunk, so the figures compare.
 func runStoreAlone(ctx context.Context, s clientele.Store, gen benchgen.Generator, w benchWorkload, phoneRegion string) (storeResult, error) {
-	res := storeResult{Workload: w.name, Profiles: w.n}
+	res := storeResult{Workload: w.label(), Profiles: w.n}
 	next := w.items()
 	raw := make([][]byte, 0, clientele.ChunkSize)
 	var spent time.Duration
@@ -40,28 +40,28 @@ func runStoreAlone(ctx context.Context, s clientele.Store, gen benchgen.Generato
 		}
 		l, c, err := benchgen.StageChunk(ctx, s, raw, phoneRegion, time.Now().UTC())
 		if err != nil {
-			return res, fmt.Errorf("store alone, %s: %w", w.name, err)
+			return res, fmt.Errorf("store alone, %s: %w", w.label(), err)
 		}
 		runtime.GC() // the staging's garbage is not ApplyChunk's cost
 		start := time.Now()
 		_, err = s.ApplyChunk(ctx, l, c, time.Minute)
 		spent += time.Since(start)
 		if err != nil {
-			return res, fmt.Errorf("store alone, %s: %w", w.name, err)
+			return res, fmt.Errorf("store alone, %s: %w", w.label(), err)
 		}
 		b, err := s.Batch(ctx, l.BatchID)
 		if err != nil {
-			return res, fmt.Errorf("store alone, %s: %w", w.name, err)
+			return res, fmt.Errorf("store alone, %s: %w", w.label(), err)
 		}
 		if b.FailedCount > 0 || b.Status != clientele.BatchCompleted {
-			return res, fmt.Errorf("store alone, %s: chunk ended %s with %d failed items", w.name, b.Status, b.FailedCount)
+			return res, fmt.Errorf("store alone, %s: chunk ended %s with %d failed items", w.label(), b.Status, b.FailedCount)
 		}
 		res.Created += b.CreatedCount
 		res.Updated += b.UpdatedCount
 		res.Unchanged += b.UnchangedCount
 	}
 	if res.Created != w.created() {
-		return res, fmt.Errorf("store alone, %s: %d created, want %d", w.name, res.Created, w.created())
+		return res, fmt.Errorf("store alone, %s: %d created, want %d", w.label(), res.Created, w.created())
 	}
 	res.Seconds = spent.Seconds()
 	res.PerSecond = float64(w.n) / spent.Seconds()

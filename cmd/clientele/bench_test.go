@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -240,6 +241,44 @@ func TestBenchCommandURL(t *testing.T) {
 	}
 }
 
+// TestBenchRounds runs the matched workload twice: each round updates
+// every profile it sends (a revision of its own), is reported under its
+// round, and the summary gives the median of the rounds.
+func TestBenchRounds(t *testing.T) {
+	n := startNode(t, filepath.Join(t.TempDir(), "c.db"))
+	out := runBenchCmd(t, "--url", n.URL, "--token", n.Token, "--warmup", "300", "--profiles", "300",
+		"--batch-size", "100", "--workloads", "matched", "--rounds", "2", "--store-alone=false")
+	rows := map[string][]string{}
+	for line := range strings.Lines(out) {
+		if f := strings.Fields(line); len(f) > 11 {
+			rows[f[0]] = f
+		}
+	}
+	for _, w := range []string{"matched/1", "matched/2"} {
+		if r := rows[w]; r == nil || r[1] != "300" || r[10] != "0" || r[11] != "300" {
+			t.Errorf("want a row %q of 300 profiles, 0 created, 300 updated, in:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(out, "matched: median of 2 rounds") || rows["matched"] != nil {
+		t.Errorf("want the rounds' summary and no unnumbered row in:\n%s", out)
+	}
+}
+
+func TestRoundsSummary(t *testing.T) {
+	got := roundsSummary([]workloadResult{
+		{Workload: "warmup", PerSecond: 1},
+		{Workload: "new/1", PerSecond: 100}, {Workload: "matched/1", PerSecond: 400},
+		{Workload: "new/2", PerSecond: 300}, {Workload: "matched/2", PerSecond: 200},
+		{Workload: "new/3", PerSecond: 200},
+	})
+	want := []string{"",
+		"new: median of 3 rounds 200 profiles/s (5000.0 µs/profile), range 100–300",
+		"matched: median of 2 rounds 300 profiles/s (3333.3 µs/profile), range 200–400"}
+	if !slices.Equal(got, want) {
+		t.Errorf("roundsSummary:\n%q\nwant\n%q", got, want)
+	}
+}
+
 // TestBenchCommandPostgres is a smoke run on PostgreSQL, in a schema of
 // the test's own that the server uses as given.
 func TestBenchCommandPostgres(t *testing.T) {
@@ -325,6 +364,7 @@ func TestBenchFlagsWarmup(t *testing.T) {
 		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "0"}, warmup: 0, preload: 20000},
 		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "0", "--preload", "100"}, wantErr: true},
 		{args: []string{"--warmup", "-5"}, wantErr: true},
+		{args: []string{"--rounds", "0"}, wantErr: true},
 	} {
 		cfg, err := parseBenchFlags(c.args, io.Discard)
 		if (err != nil) != c.wantErr || err == nil && (cfg.warmup != c.warmup || cfg.preload != c.preload) {
