@@ -164,6 +164,66 @@ func TestConcurrentCreatesOfOneKey(t *testing.T) {
 	}
 }
 
+// TestCrossedLocksAreRetried: lookup locks the owners of a chunk's emails
+// first and the owners of its other keys after. Two chunks that each lock
+// by email a profile the other then needs by mobile wait for each other;
+// PostgreSQL breaks the deadlock (40P01) and the chunk it aborted is
+// retried, so both batches complete with every item's outcome.
+func TestCrossedLocksAreRetried(t *testing.T) {
+	dsn := pgtest.Schema(t, pgtest.DSN(t))
+	a, b := openStore(t, dsn), openStore(t, dsn)
+	submitItems(t, a, clientele.MatchEmail, []string{
+		`{"email":"pa@x.com","first_name":"A","mobile_phone":"+61400000001"}`,
+		`{"email":"pb@x.com","first_name":"B","mobile_phone":"+61400000002"}`,
+	})
+	applyBatch(t, a)
+	meet := newBarrier(2)
+	hook := func(attempt int) {
+		if attempt == 1 {
+			meet.wait(t)
+		}
+	}
+	a.hookAfterEmailLocks, b.hookAfterEmailLocks = hook, hook
+	// Each batch updates one profile by email, then names the other's
+	// mobile for a new email: a conflict that fails the item, but only
+	// after its owner is locked.
+	x := submitItems(t, a, clientele.MatchEmail, []string{
+		`{"email":"pa@x.com","first_name":"A2"}`,
+		`{"email":"nx@x.com","first_name":"X","mobile_phone":"+61400000002"}`,
+	})
+	y := submitItems(t, b, clientele.MatchEmail, []string{
+		`{"email":"pb@x.com","first_name":"B2"}`,
+		`{"email":"ny@x.com","first_name":"Y","mobile_phone":"+61400000001"}`,
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() { applyBatch(t, a) })
+	wg.Go(func() { applyBatch(t, b) })
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if r := a.retries.Load() + b.retries.Load(); r == 0 {
+		t.Error("no chunk was retried: the two transactions did not cross")
+	}
+	for _, id := range []string{x, y} {
+		bt, err := a.Batch(t.Context(), id)
+		ok(t, err)
+		if bt.Status != clientele.BatchCompleted || bt.UpdatedCount != 1 || bt.FailedCount != 1 {
+			t.Errorf("batch %+v: want completed, one item updated and one failed", bt)
+		}
+	}
+	ps, total, err := a.ListProfiles(t.Context(), clientele.ProfileFilter{})
+	ok(t, err)
+	if total != 2 {
+		t.Errorf("%d profiles, want 2", total)
+	}
+	for _, p := range ps {
+		if p.Version != 2 || len(p.FirstName) != 2 {
+			t.Errorf("profile %s: version %d, first name %q: want the batch's update", str(p.Email), p.Version, p.FirstName)
+		}
+	}
+}
+
 // TestNodesApplyOverlappingBatchesExactlyOnce: two nodes, each with two
 // workers, apply batches whose items hit the same few profiles over and
 // over, by email and by identity. Every item changes its profile, so a lost

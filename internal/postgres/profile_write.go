@@ -48,7 +48,7 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 				out.Profile = *old
 				return nil
 			}
-			lk, stored, err := lookup(ctx, tx, clientele.ChangeKeys(next))
+			lk, stored, err := lookup(ctx, tx, clientele.ChangeKeys(next), nil)
 			if err != nil {
 				return fmt.Errorf("postgres: change profile lookup: %w", err)
 			}

@@ -46,6 +46,10 @@ type Store struct {
 	// transaction after its lookup, with the attempt number from 1, so
 	// that a test can line up two transactions between lookup and write.
 	hookAfterLookup func(attempt int)
+	// hookAfterEmailLocks, when set (tests only), runs inside every apply
+	// transaction between lookup's lock of the emails' owners and its
+	// search for the other keys' owners.
+	hookAfterEmailLocks func(attempt int)
 	// retries counts chunk attempts that were retried, for tests.
 	retries atomic.Int64
 }
