@@ -43,6 +43,11 @@ type benchWorkload struct {
 	// earlier in the same batch, in revision rev+1.
 	existFrom, existN int
 	rev               int
+	// shift moves the spread of matched items along (modulo its stride),
+	// so that successive updating workloads, rounds above all, update
+	// other profiles than the last one did: at a million profiles a
+	// round that updated the same ones would find their pages cached.
+	shift int
 	// counts of each kind; created == fresh.
 	fresh, matched, repeats int
 }
@@ -69,6 +74,9 @@ func (p *benchPlanner) plan(name string, n int) benchWorkload {
 		// Every updating workload gets revisions of its own, so what it
 		// sends always differs from what the profiles hold.
 		w.rev = p.rev + 1
+		// 37 profiles along per updating workload: rows of neighbouring
+		// profiles share pages, and 37 is prime to most strides.
+		w.shift = 37 * (p.rev / 2)
 		p.rev += 2
 	}
 	for j := range n {
@@ -122,6 +130,18 @@ func (w benchWorkload) kind(j int) itemKind {
 	}
 }
 
+// spread is the offset from existFrom of matched item i: the matched
+// items spread evenly over the existing profiles, shifted within their
+// stride. The last one's offset is at most existN-stride before the shift,
+// so the shifted offset stays below existN.
+func (w benchWorkload) spread(i int) int {
+	off := int(int64(i) * int64(w.existN) / int64(w.matched))
+	if stride := w.existN / w.matched; stride > 1 {
+		off += w.shift % stride
+	}
+	return off
+}
+
 // items returns a function that yields the workload's items in order, one
 // per call, without holding them: a million-profile workload streams.
 func (w benchWorkload) items() func() benchgen.Item {
@@ -136,7 +156,7 @@ func (w benchWorkload) items() func() benchgen.Item {
 		case itemMatched:
 			// Spread over all existing profiles, so at scale the updates
 			// reach the whole of every index, not its recent end.
-			it = benchgen.Item{Index: w.existFrom + int(int64(matched)*int64(w.existN)/int64(w.matched)), Rev: w.rev}
+			it = benchgen.Item{Index: w.existFrom + w.spread(matched), Rev: w.rev}
 			matched++
 		case itemRepeat:
 			it = benchgen.Item{Index: recent[(j-5)%10], Rev: w.rev + 1}

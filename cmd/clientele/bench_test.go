@@ -373,3 +373,44 @@ func TestBenchFlagsWarmup(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchPlanRoundsSpread: each round of matched work updates profiles
+// that exist, each once, and other profiles than the rounds before it did,
+// so that at scale a round does not find the last round's pages cached.
+func TestBenchPlanRoundsSpread(t *testing.T) {
+	p := newBenchPlanner(7, 500)
+	p.plan(workloadPreload, 100_000)
+	seen := map[int]int{} // profile index -> round
+	for round := 1; round <= 4; round++ {
+		w := p.plan(workloadMatched, 1000)
+		next := w.items()
+		for range w.n {
+			it := next()
+			if it.Index < 7 || it.Index >= 7+100_000 || it.Rev != w.rev {
+				t.Fatalf("round %d: item %+v, want an existing profile (7–100006) in revision %d", round, it, w.rev)
+			}
+			if r, ok := seen[it.Index]; ok {
+				t.Fatalf("round %d updates profile %d, as round %d did", round, it.Index, r)
+			}
+			seen[it.Index] = round
+		}
+	}
+	// With fewer profiles than items the spread repeats none the less
+	// evenly: every existing profile once or twice, none outside.
+	q := newBenchPlanner(0, 500)
+	q.plan(workloadWarmup, 300)
+	w := q.plan(workloadMatched, 500)
+	count := map[int]int{}
+	next := w.items()
+	for range w.n {
+		count[next().Index]++
+	}
+	for i := range 300 {
+		if c := count[i]; c < 1 || c > 2 {
+			t.Errorf("profile %d updated %d times, want 1 or 2", i, c)
+		}
+	}
+	if len(count) != 300 {
+		t.Errorf("%d profiles updated, want the 300 that exist", len(count))
+	}
+}
