@@ -8,7 +8,6 @@ import (
 
 	"github.com/clientele/clientele"
 	"github.com/clientele/clientele/internal/storetest"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // newStore opens a store on a new file of the test's temporary directory.
@@ -48,31 +47,6 @@ func TestPragmas(t *testing.T) {
 			if got != want {
 				t.Errorf("%s: PRAGMA %s = %s, want %s", name, pragma, got, want)
 			}
-		}
-	}
-}
-
-// TestPageCacheBulk checks that every connection takes its page cache in
-// one block it keeps (pagecache.go), and that a reader's cache is no larger
-// than the block, so that the cache it empties at every transaction is
-// never freed and faulted in again.
-func TestPageCacheBulk(t *testing.T) {
-	s := newStore(t)
-	if pageCacheRC != sqlite3.SQLITE_OK {
-		t.Fatalf("sqlite3_config(SQLITE_CONFIG_PAGECACHE) = %d, want SQLITE_OK: a connection was opened before it", pageCacheRC)
-	}
-	plain, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "plain.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plain.Close()
-	for name, db := range map[string]*sql.DB{"default": plain, "reader": s.r} {
-		var got int
-		if err := db.QueryRowContext(t.Context(), "PRAGMA cache_size").Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got != -defaultCacheKiB {
-			t.Errorf("%s: cache_size %d, want %d (the bulk's bound)", name, got, -defaultCacheKiB)
 		}
 	}
 }
