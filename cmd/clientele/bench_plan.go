@@ -47,6 +47,9 @@ type benchWorkload struct {
 	// so that successive updating workloads, rounds above all, update
 	// other profiles than the last one did: at a million profiles a
 	// round that updated the same ones would find their pages cached.
+	// A small store gives little room: with as many items as profiles
+	// (stride 1) every round updates them all, and with stride 2 rounds
+	// alternate between two halves.
 	shift int
 	// counts of each kind; created == fresh.
 	fresh, matched, repeats int

@@ -264,6 +264,29 @@ func TestBenchRounds(t *testing.T) {
 	}
 }
 
+// TestBenchRoundsStoreAlone: with the default workloads, a second round's
+// matched work spreads over profiles the first round's mixed work created,
+// which the store-alone run (no mixed work) never made; it replays the
+// first round only.
+func TestBenchRoundsStoreAlone(t *testing.T) {
+	rep := runBenchJSON(t, "--warmup", "200", "--profiles", "200", "--batch-size", "100", "--rounds", "2")
+	var names []string
+	for _, w := range rep.Workloads {
+		names = append(names, w.Workload)
+	}
+	want := []string{"warmup", "new/1", "matched/1", "mixed/1", "new/2", "matched/2", "mixed/2"}
+	if !slices.Equal(names, want) {
+		t.Errorf("workloads %v, want %v", names, want)
+	}
+	names = nil
+	for _, w := range rep.StoreAlone {
+		names = append(names, w.Workload)
+	}
+	if want := []string{"warmup", "new/1", "matched/1"}; !slices.Equal(names, want) {
+		t.Errorf("store alone %v, want %v", names, want)
+	}
+}
+
 func TestRoundsSummary(t *testing.T) {
 	got := roundsSummary([]workloadResult{
 		{Workload: "warmup", PerSecond: 1},
@@ -365,6 +388,7 @@ func TestBenchFlagsWarmup(t *testing.T) {
 		{args: []string{"--workloads", "matched", "--profiles", "20000", "--warmup", "0", "--preload", "100"}, wantErr: true},
 		{args: []string{"--warmup", "-5"}, wantErr: true},
 		{args: []string{"--rounds", "0"}, wantErr: true},
+		{args: []string{"--rounds", "4611686018427387904"}, wantErr: true},
 	} {
 		cfg, err := parseBenchFlags(c.args, io.Discard)
 		if (err != nil) != c.wantErr || err == nil && (cfg.warmup != c.warmup || cfg.preload != c.preload) {
