@@ -208,7 +208,10 @@ func (s *Store) applyOnce(ctx context.Context, l clientele.Lease, c clientele.Ch
 // Each statement locks in id order, but the two sets are locked one after
 // the other, so two chunks can each hold a profile the other's second
 // statement wants (two profiles named by each other's batches under
-// different keys); PostgreSQL breaks that with 40P01, which is retried.
+// different keys); PostgreSQL breaks that with 40P01 after its
+// deadlock_timeout (1 s by default), and the chunk is retried. A batch
+// whose items name a profile by email and the same profile by another key
+// never crosses: the email's owner holds the other key.
 //
 // afterEmails, when not nil (tests), runs between the two.
 func lookup(ctx context.Context, tx pgx.Tx, keys clientele.ChunkKeys, afterEmails func()) (*clientele.ChunkLookup,
