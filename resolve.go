@@ -27,6 +27,38 @@ type ChunkLookup struct {
 	ByIdentity map[IdentityKey]string
 }
 
+// UnheldKeys is what a store still has to search for once a lookup holds
+// the owners of a chunk's emails (both stores load those first): the
+// chunk's mobiles and identities that none of them holds, the identities
+// grouped by handle, so that each handle's search uses the (handle,
+// identifier) key. A key one of them holds needs no search: keys are
+// unique among live profiles.
+type UnheldKeys struct {
+	Mobiles  []string
+	Handles  []string            // in the order the chunk first names them
+	ByHandle map[string][]string // each handle's identifiers
+}
+
+// Unheld is keys' mobiles and identities that no profile of lk holds.
+func (lk *ChunkLookup) Unheld(keys ChunkKeys) UnheldKeys {
+	u := UnheldKeys{ByHandle: map[string][]string{}}
+	for _, m := range keys.Mobiles {
+		if _, ok := lk.ByMobile[m]; !ok {
+			u.Mobiles = append(u.Mobiles, m)
+		}
+	}
+	for _, k := range keys.Identities {
+		if _, ok := lk.ByIdentity[k]; ok {
+			continue
+		}
+		if _, ok := u.ByHandle[k.Handle]; !ok {
+			u.Handles = append(u.Handles, k.Handle)
+		}
+		u.ByHandle[k.Handle] = append(u.ByHandle[k.Handle], k.Identifier)
+	}
+	return u
+}
+
 // NewChunkLookup returns an empty lookup ready to fill.
 func NewChunkLookup() *ChunkLookup {
 	return &ChunkLookup{

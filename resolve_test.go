@@ -228,3 +228,24 @@ func TestKeys(t *testing.T) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }
+
+// TestUnheld: what the email owners hold is left out of the search, and
+// the rest is grouped by handle in the order the chunk names them.
+func TestUnheld(t *testing.T) {
+	lk := NewChunkLookup()
+	m := "+61400000001"
+	lk.Add(&Profile{ID: "p1", MobilePhone: &m, Identities: []Identity{{Handle: "shopify", Identifier: "S1"}}})
+	got := lk.Unheld(ChunkKeys{
+		Emails:     []string{"a@x.com"},
+		Mobiles:    []string{m, "+61400000002"},
+		Identities: []IdentityKey{{"pos", "P1"}, {"shopify", "S1"}, {"shopify", "S2"}, {"pos", "P2"}},
+	})
+	want := UnheldKeys{
+		Mobiles:  []string{"+61400000002"},
+		Handles:  []string{"pos", "shopify"},
+		ByHandle: map[string][]string{"pos": {"P1", "P2"}, "shopify": {"S2"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Unheld: %+v, want %+v", got, want)
+	}
+}

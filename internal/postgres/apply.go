@@ -240,31 +240,14 @@ func lookup(ctx context.Context, tx pgx.Tx, keys clientele.ChunkKeys, afterEmail
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	var mobiles []string
-	for _, m := range keys.Mobiles {
-		if _, ok := known.ByMobile[m]; !ok {
-			mobiles = append(mobiles, m)
-		}
+	unheld := known.Unheld(keys)
+	if len(unheld.Mobiles) > 0 {
+		parts = append(parts, `SELECT id FROM profiles WHERE mobile_phone = ANY(`+arg(unheld.Mobiles)+`::text[]) AND removed_at IS NULL`)
 	}
-	if len(mobiles) > 0 {
-		parts = append(parts, `SELECT id FROM profiles WHERE mobile_phone = ANY(`+arg(mobiles)+`::text[]) AND removed_at IS NULL`)
-	}
-	// One branch per handle, each a probe of the (handle, identifier) key;
-	// a chunk rarely names more than a few handles.
-	byHandle := map[string][]string{}
-	var handles []string
-	for _, k := range keys.Identities {
-		if _, ok := known.ByIdentity[k]; ok {
-			continue
-		}
-		if _, ok := byHandle[k.Handle]; !ok {
-			handles = append(handles, k.Handle)
-		}
-		byHandle[k.Handle] = append(byHandle[k.Handle], k.Identifier)
-	}
-	for _, h := range handles {
+	// One branch per handle; a chunk rarely names more than a few.
+	for _, h := range unheld.Handles {
 		parts = append(parts, `SELECT profile_id FROM identities WHERE handle = `+arg(h)+
-			` AND identifier = ANY(`+arg(byHandle[h])+`::text[])`)
+			` AND identifier = ANY(`+arg(unheld.ByHandle[h])+`::text[])`)
 	}
 	if len(parts) > 0 {
 		rows, err := tx.Query(ctx, strings.Join(parts, " UNION "), args...)

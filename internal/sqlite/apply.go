@@ -264,32 +264,15 @@ func lookup(rows func(i int, args ...any) (*sql.Rows, error), keys clientele.Chu
 		}
 		return rows.Err()
 	}
-	var mobiles []string
-	for _, m := range keys.Mobiles {
-		if _, ok := known.ByMobile[m]; !ok {
-			mobiles = append(mobiles, m)
-		}
-	}
-	if len(mobiles) > 0 {
-		if err := more(rows(lookupIDsByMobile, jsonList(mobiles))); err != nil {
+	unheld := known.Unheld(keys)
+	if len(unheld.Mobiles) > 0 {
+		if err := more(rows(lookupIDsByMobile, jsonList(unheld.Mobiles))); err != nil {
 			return nil, nil, err
 		}
 	}
-	// One query per handle, so that each uses the (handle, identifier) key;
-	// a chunk rarely names more than a few handles.
-	byHandle := map[string][]string{}
-	var handles []string
-	for _, k := range keys.Identities {
-		if _, ok := known.ByIdentity[k]; ok {
-			continue
-		}
-		if _, ok := byHandle[k.Handle]; !ok {
-			handles = append(handles, k.Handle)
-		}
-		byHandle[k.Handle] = append(byHandle[k.Handle], k.Identifier)
-	}
-	for _, h := range handles {
-		if err := more(rows(lookupIDsByIdentity, h, jsonList(byHandle[h]))); err != nil {
+	// One query per handle; a chunk rarely names more than a few.
+	for _, h := range unheld.Handles {
+		if err := more(rows(lookupIDsByIdentity, h, jsonList(unheld.ByHandle[h]))); err != nil {
 			return nil, nil, err
 		}
 	}
