@@ -23,8 +23,9 @@ import (
 //     lock and load them the same way (lookup);
 //  3. resolve the items in order in Go (clientele.Resolve);
 //  4. write everything with set-based statements (unnest arrays) sent as
-//     one pipeline: profiles, identities, item results, outbox events, and
-//     the counters and cursor, fenced by the lease token.
+//     one pipeline: profiles (with their identities doc), the identities
+//     table, item results, outbox events, and the counters and cursor,
+//     fenced by the lease token.
 //
 // Concurrency. Everything Resolve concludes from a key's owner comes from a
 // row this transaction has locked, so it still holds at commit, and no

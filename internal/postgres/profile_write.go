@@ -96,8 +96,9 @@ func snapshot(p *clientele.Profile) *storedProfile {
 }
 
 // RemoveProfile implements clientele.Store. The row stays (marked removed,
-// typed "deleted"); its identities go, which frees them, and the partial
-// unique indexes stop counting its email and mobile.
+// typed "deleted"); its identities go, from the table, which frees them,
+// and from the row, and the partial unique indexes stop counting its email
+// and mobile.
 func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.Time) error {
 	return s.withRetries(ctx, func(int) error { return s.removeProfile(ctx, id, origin, now) })
 }
@@ -106,7 +107,8 @@ func (s *Store) removeProfile(ctx context.Context, id, origin string, now time.T
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var version int64
 		err := tx.QueryRow(ctx, `UPDATE profiles SET removed_at = $1, updated_at = $1, profile_type = 'deleted',
-			version = version + 1 WHERE id = $2 AND removed_at IS NULL RETURNING version`, now, id).Scan(&version)
+			identities = NULL, version = version + 1 WHERE id = $2 AND removed_at IS NULL RETURNING version`,
+			now, id).Scan(&version)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)
 		}

@@ -71,14 +71,16 @@ func (r *copyRows) Err() error             { return nil }
 type rowsAffected = int64
 
 // profileRows are the columns of profiles rows, one array per column.
+// identities are the rows' identities docs, a nil doc (none) being NULL.
 type profileRows struct {
 	id, first, last, firstFold, lastFold, ptype, data []string
+	identities                                        [][]byte
 	email, mobile                                     []*string
 	created, updated                                  []time.Time
 	version, oldVersion                               []int64
 }
 
-func (r *profileRows) add(p *clientele.Profile, data []byte, oldVersion int64) {
+func (r *profileRows) add(p *clientele.Profile, data, identities []byte, oldVersion int64) {
 	r.id = append(r.id, p.ID)
 	r.email = append(r.email, p.Email)
 	r.mobile = append(r.mobile, p.MobilePhone)
@@ -91,6 +93,7 @@ func (r *profileRows) add(p *clientele.Profile, data []byte, oldVersion int64) {
 	r.updated = append(r.updated, p.UpdatedAt)
 	r.version = append(r.version, p.Version)
 	r.data = append(r.data, string(data))
+	r.identities = append(r.identities, identities)
 	r.oldVersion = append(r.oldVersion, oldVersion)
 }
 
@@ -127,6 +130,11 @@ func (r *identityRows) del(id clientele.Identity) {
 // giving up an email or mobile that another write takes have both set to
 // null, and identities that go away or change key are deleted; then the
 // profiles are updated and inserted, then the identities.
+//
+// A profile's identities are written twice: to its row, as an identities
+// doc in the statement that writes the row (which is what profile reads
+// take them from, migration 00009), and to the identities table, which
+// keeps the pairs unique and finds an owner by key.
 func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string]*storedProfile) error {
 	if len(writes) == 0 {
 		return nil
@@ -157,9 +165,11 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 		if err != nil {
 			return fmt.Errorf("postgres: profile %s doc: %w", p.ID, err)
 		}
+		// Every identity has its id here (reserveIDs), which the doc keeps.
+		ids := clientele.MarshalIdentitiesDoc(p.Identities)
 		st := stored[p.ID]
 		if wr.Before == nil || st == nil {
-			inserts.add(p, data, 0)
+			inserts.add(p, data, ids, 0)
 			for _, id := range p.Identities {
 				id.ProfileID = p.ID
 				ins.add(id)
@@ -167,9 +177,9 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 			continue
 		}
 		if st.keepsColumns(p) {
-			docOnly.add(p, data, st.version)
+			docOnly.add(p, data, ids, st.version)
 		} else {
-			updates.add(p, data, st.version)
+			updates.add(p, data, ids, st.version)
 		}
 		if (st.email != "" && st.email != deref(p.Email) && taken["e"+st.email]) ||
 			(st.mobile != "" && st.mobile != deref(p.MobilePhone) && taken["m"+st.mobile]) {
@@ -210,32 +220,36 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 		w.queueCheck(`UPDATE profiles p SET email = u.email, mobile_phone = u.mobile_phone,
 				first_name = u.first_name, last_name = u.last_name,
 				first_name_fold = u.first_name_fold, last_name_fold = u.last_name_fold,
-				profile_type = u.profile_type, updated_at = u.updated_at, version = u.version, data = u.data
+				profile_type = u.profile_type, updated_at = u.updated_at, version = u.version, data = u.data,
+				identities = u.identities
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-				$8::text[], $9::timestamptz[], $10::bigint[], $11::text[], $12::bigint[])
+				$8::text[], $9::timestamptz[], $10::bigint[], $11::text[], $12::text[], $13::bigint[])
 				AS u(id, email, mobile_phone, first_name, last_name, first_name_fold, last_name_fold,
-				profile_type, updated_at, version, data, old_version)
+				profile_type, updated_at, version, data, identities, old_version)
 			WHERE p.id = u.id AND p.version = u.old_version AND p.removed_at IS NULL`,
 			allUpdated(n),
 			updates.id, updates.email, updates.mobile, updates.first, updates.last, updates.firstFold,
-			updates.lastFold, updates.ptype, updates.updated, updates.version, updates.data, updates.oldVersion)
+			updates.lastFold, updates.ptype, updates.updated, updates.version, updates.data, updates.identities,
+			updates.oldVersion)
 	}
 	if n := len(docOnly.id); n > 0 {
-		// Most updates of a load change a profile's document and nothing
-		// it is found or sorted by: five arrays instead of twelve.
-		w.queueCheck(`UPDATE profiles p SET updated_at = u.updated_at, version = u.version, data = u.data
-			FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::text[], $5::bigint[])
-				AS u(id, updated_at, version, data, old_version)
+		// Most updates of a load change a profile's documents and nothing
+		// it is found or sorted by: six arrays instead of thirteen.
+		w.queueCheck(`UPDATE profiles p SET updated_at = u.updated_at, version = u.version, data = u.data,
+				identities = u.identities
+			FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])
+				AS u(id, updated_at, version, data, identities, old_version)
 			WHERE p.id = u.id AND p.version = u.old_version AND p.removed_at IS NULL`,
 			allUpdated(n),
-			docOnly.id, docOnly.updated, docOnly.version, docOnly.data, docOnly.oldVersion)
+			docOnly.id, docOnly.updated, docOnly.version, docOnly.data, docOnly.identities, docOnly.oldVersion)
 	}
 	w.copyRows("profiles", []string{"id", "email", "mobile_phone", "first_name", "last_name", "first_name_fold",
-		"last_name_fold", "profile_type", "created_at", "updated_at", "version", "data"}, len(inserts.id),
+		"last_name_fold", "profile_type", "created_at", "updated_at", "version", "data", "identities"}, len(inserts.id),
 		func(i int, v []any) {
 			r := &inserts
 			v[0], v[1], v[2], v[3], v[4], v[5] = r.id[i], r.email[i], r.mobile[i], r.first[i], r.last[i], r.firstFold[i]
 			v[6], v[7], v[8], v[9], v[10], v[11] = r.lastFold[i], r.ptype[i], r.created[i], r.updated[i], r.version[i], r.data[i]
+			v[12] = r.identities[i]
 		})
 	if len(upd.id) > 0 {
 		w.pl.Queue(`UPDATE identities i SET is_active = u.is_active, is_primary = u.is_primary,
