@@ -18,9 +18,9 @@ import (
 //
 //  1. lock the batch row and check the lease token and the cursor;
 //  2. lock and load the live profiles that own the chunk's emails, with
-//     their identities (SELECT … ORDER BY id FOR UPDATE); find the owners
-//     of the other keys those do not hold (one statement, no locks), then
-//     lock and load them the same way (lookup);
+//     their identities, which their rows hold (SELECT … ORDER BY id FOR
+//     UPDATE); find the owners of the other keys those do not hold (one
+//     statement, no locks), then lock and load them the same way (lookup);
 //  3. resolve the items in order in Go (clientele.Resolve);
 //  4. write everything with set-based statements (unnest arrays) sent as
 //     one pipeline: profiles (with their identities doc), the identities
@@ -195,16 +195,17 @@ func (s *Store) applyOnce(ctx context.Context, l clientele.Lease, c clientele.Ch
 	return cursor, stats, err
 }
 
-// lookup finds the live owners of keys, locks them, and loads them fully,
-// with a copy of their stored state for the writes to diff against.
+// lookup finds the live owners of keys, locks them, and loads them fully
+// (identities from the row), with a copy of their stored state for the
+// writes to diff against.
 //
-// Owners by email (the usual match key) are locked and loaded first, with
-// their identities; a mobile or identity one of them holds needs no probe,
-// since its owner is unique and locked. That spares a matched profile four
-// of its index probes (its mobile and three identities), which at a million
-// profiles are random pages mostly outside shared_buffers. The owners of
-// the other keys are then found without locks and locked by primary key.
-// A chunk that matches nothing (a load of new profiles) takes no lock.
+// Owners by email (the usual match key) are locked and loaded first; a
+// mobile or identity one of them holds needs no probe, since its owner is
+// unique and locked. That spares a matched profile four of its index
+// probes (its mobile and three identities), which at a million profiles
+// are random pages mostly outside shared_buffers. The owners of the other
+// keys are then found without locks and locked by primary key. A chunk
+// that matches nothing (a load of new profiles) takes no lock.
 //
 // Each statement locks in id order, but the two sets are locked one after
 // the other, so two chunks can each hold a profile the other's second
@@ -284,19 +285,12 @@ func lookup(ctx context.Context, tx pgx.Tx, keys clientele.ChunkKeys, afterEmail
 }
 
 // lockProfiles locks the live profiles where cond holds of arg ($1), in id
-// order, and loads them with their identities. The rows are read after
-// each lock is granted, so what loads is the latest committed state, which
-// no one else can change until the transaction ends.
+// order, and loads them with their identities (from the row). The rows are
+// read after each lock is granted, so what loads is the latest committed
+// state, which no one else can change until the transaction ends.
 func lockProfiles(ctx context.Context, tx pgx.Tx, cond string, arg []string) ([]*clientele.Profile, error) {
-	ps, err := queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
+	return queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
 		WHERE `+cond+` AND removed_at IS NULL ORDER BY id FOR UPDATE`, arg)
-	if err != nil {
-		return nil, err
-	}
-	if err := loadIdentities(ctx, tx, ps); err != nil {
-		return nil, err
-	}
-	return ps, nil
 }
 
 // reserveIDs gives every new child record (ID 0) of the writes an id, all

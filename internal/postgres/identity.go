@@ -63,3 +63,14 @@ func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) 
 	}
 	return out, total, nil
 }
+
+// identityColumns are the columns scanIdentity reads, in its order.
+const identityColumns = `id, profile_id, handle, identifier, is_active, is_primary, created_at, updated_at`
+
+// scanIdentity reads one identity row of identityColumns.
+func scanIdentity(rows pgx.Rows) (clientele.Identity, error) {
+	var id clientele.Identity
+	err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary, &id.CreatedAt, &id.UpdatedAt)
+	id.CreatedAt, id.UpdatedAt = utc(id.CreatedAt), utc(id.UpdatedAt)
+	return id, err
+}

@@ -17,17 +17,18 @@ type querier interface {
 }
 
 const profileColumns = `id, email, mobile_phone, first_name, last_name, profile_type,
-	created_at, updated_at, version, data`
+	created_at, updated_at, version, data, identities`
 
 // queryProfiles runs a query selecting profileColumns and returns the
-// profiles without identities, in row order.
+// profiles, in row order.
 func queryProfiles(ctx context.Context, q querier, sql string, args ...any) ([]*clientele.Profile, error) {
 	return queryProfilesKept(ctx, q, nil, sql, args...)
 }
 
 // queryProfilesKept is queryProfiles keeping only the profiles keep
 // accepts (all when keep is nil), so that a reader of many candidates
-// holds only the ones it wants.
+// holds only the ones it wants. A profile's identities come from its row
+// (migration 00009), not from the identities table.
 func queryProfilesKept(ctx context.Context, q querier, keep func(*clientele.Profile) bool, sql string, args ...any) ([]*clientele.Profile, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
@@ -37,11 +38,12 @@ func queryProfilesKept(ctx context.Context, q querier, keep func(*clientele.Prof
 	var out []*clientele.Profile
 	for rows.Next() {
 		var p clientele.Profile
-		// The doc is decoded straight from the driver's buffer, not a copy:
-		// UnmarshalProfileDoc copies what it keeps.
-		var data pgtype.DriverBytes
+		// The docs are decoded straight from the driver's buffer, not a
+		// copy: the decoders copy what they keep. A NULL identities doc
+		// scans as nil, which is none.
+		var data, ids pgtype.DriverBytes
 		if err := rows.Scan(&p.ID, &p.Email, &p.MobilePhone, &p.FirstName, &p.LastName, &p.ProfileType,
-			&p.CreatedAt, &p.UpdatedAt, &p.Version, &data); err != nil {
+			&p.CreatedAt, &p.UpdatedAt, &p.Version, &data, &ids); err != nil {
 			return nil, err
 		}
 		p.CreatedAt, p.UpdatedAt = utc(p.CreatedAt), utc(p.UpdatedAt)
@@ -51,48 +53,12 @@ func queryProfilesKept(ctx context.Context, q querier, keep func(*clientele.Prof
 		if keep != nil && !keep(&p) {
 			continue
 		}
+		if p.Identities, err = clientele.UnmarshalIdentitiesDoc(ids, p.ID); err != nil {
+			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+		}
 		out = append(out, &p)
 	}
 	return out, rows.Err()
-}
-
-// loadIdentities fills in the identities of ps, in id (creation) order.
-func loadIdentities(ctx context.Context, q querier, ps []*clientele.Profile) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	byID := make(map[string]*clientele.Profile, len(ps))
-	ids := make([]string, 0, len(ps))
-	for _, p := range ps {
-		byID[p.ID] = p
-		p.Identities = nil
-		ids = append(ids, p.ID)
-	}
-	rows, err := q.Query(ctx, `SELECT `+identityColumns+` FROM identities WHERE profile_id = ANY($1) ORDER BY id`, ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		id, err := scanIdentity(rows)
-		if err != nil {
-			return err
-		}
-		p := byID[id.ProfileID]
-		p.Identities = append(p.Identities, id)
-	}
-	return rows.Err()
-}
-
-// identityColumns are the columns scanIdentity reads, in its order.
-const identityColumns = `id, profile_id, handle, identifier, is_active, is_primary, created_at, updated_at`
-
-// scanIdentity reads one identity row of identityColumns.
-func scanIdentity(rows pgx.Rows) (clientele.Identity, error) {
-	var id clientele.Identity
-	err := rows.Scan(&id.ID, &id.ProfileID, &id.Handle, &id.Identifier, &id.IsActive, &id.IsPrimary, &id.CreatedAt, &id.UpdatedAt)
-	id.CreatedAt, id.UpdatedAt = utc(id.CreatedAt), utc(id.UpdatedAt)
-	return id, err
 }
 
 // Profile implements clientele.Store.
@@ -120,9 +86,6 @@ func (s *Store) oneProfile(ctx context.Context, where string, args ...any) (clie
 			return clientele.Errorf(clientele.ENOTFOUND, "profile not found")
 		}
 		p = ps[0]
-		if err := loadIdentities(ctx, tx, ps); err != nil {
-			return fmt.Errorf("postgres: profile identities: %w", err)
-		}
 		return nil
 	})
 	if err != nil {
@@ -317,9 +280,6 @@ func (s *Store) ListProfiles(ctx context.Context, f clientele.ProfileFilter) ([]
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: list profiles: %w", err)
-		}
-		if err := loadIdentities(ctx, tx, ps); err != nil {
-			return fmt.Errorf("postgres: list profiles identities: %w", err)
 		}
 		out = make([]clientele.Profile, len(ps))
 		for i, p := range ps {

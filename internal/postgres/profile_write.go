@@ -28,9 +28,6 @@ func (s *Store) ChangeProfile(ctx context.Context, ch clientele.ProfileChange) (
 			if ch.ID != "" {
 				ps, err := queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
 					WHERE id = $1 AND removed_at IS NULL FOR UPDATE`, ch.ID)
-				if err == nil {
-					err = loadIdentities(ctx, tx, ps)
-				}
 				if err != nil {
 					return fmt.Errorf("postgres: change profile: %w", err)
 				}

@@ -214,11 +214,9 @@ func (s *Store) ProfilesByID(ctx context.Context, ids []string) ([]clientele.Pro
 	var ps []*clientele.Profile
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		var err error
-		if ps, err = queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
-			WHERE id = ANY($1::text[]) AND removed_at IS NULL`, ids); err != nil {
-			return err
-		}
-		return loadIdentities(ctx, tx, ps)
+		ps, err = queryProfiles(ctx, tx, `SELECT `+profileColumns+` FROM profiles
+			WHERE id = ANY($1::text[]) AND removed_at IS NULL`, ids)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: profiles by id: %w", err)
