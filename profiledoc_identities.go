@@ -11,8 +11,8 @@ import (
 // the profile's own row, beside its doc: a JSON array of objects with id,
 // handle, identifier, is_active, is_primary, created_at and updated_at
 // (unix microseconds, left out when zero); the profile id is the row's.
-// The SQLite store reads a profile's identities from it, one read of the
-// row it reads anyway, and keeps its identities table for what must be
+// Both stores read a profile's identities from it, one read of the row
+// they read anyway, and keep their identities tables for what must be
 // unique and found by key.
 
 // MarshalIdentitiesDoc encodes ids as an identities doc; nil for none.

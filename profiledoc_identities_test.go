@@ -7,7 +7,8 @@ import (
 )
 
 // Identities round-trip through their doc exactly, in id order, and the
-// form SQLite's json_object writes (migration 00007) reads the same.
+// forms SQLite's json_object (its migration 00007) and PostgreSQL's
+// json_agg of json_build_object (its 00009) write read the same.
 func TestIdentitiesDoc(t *testing.T) {
 	at := time.Date(2026, 11, 28, 10, 0, 0, 123456000, time.UTC)
 	ids := []Identity{
@@ -35,6 +36,12 @@ func TestIdentitiesDoc(t *testing.T) {
 	sqlite := `[{"id":3,"handle":"shopify","identifier":"S-1","is_active":false,"is_primary":true,"created_at":0,"updated_at":0}]`
 	if got, err := UnmarshalIdentitiesDoc([]byte(sqlite), "p"); err != nil || !reflect.DeepEqual(got, want[:1]) {
 		t.Errorf("SQLite's form decodes as %+v, %v; want %+v", got, err, want[:1])
+	}
+	postgres := `[{"id" : 9, "handle" : "pos", "identifier" : "P \"1\"\\é", "is_active" : true, "is_primary" : false, ` +
+		`"created_at" : 1795860000123456, "updated_at" : 1795860001123456}, ` +
+		`{"id" : 3, "handle" : "shopify", "identifier" : "S-1", "is_active" : false, "is_primary" : true, "created_at" : 0, "updated_at" : 0}]`
+	if got, err := UnmarshalIdentitiesDoc([]byte(postgres), "p"); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("PostgreSQL's form decodes as %+v, %v; want %+v", got, err, want)
 	}
 	if _, err := UnmarshalIdentitiesDoc([]byte(`[{"id":"x"}]`), "p"); err == nil {
 		t.Error("a malformed doc decodes")
