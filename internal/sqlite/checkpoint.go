@@ -19,7 +19,8 @@ const checkpointInterval = 200 * time.Millisecond
 // writing the pages and syncing the file: a third of a chunk's time, with
 // the write lock held. A PASSIVE checkpoint runs beside the writer (it takes
 // no write lock), so here it costs the writer nothing; the writer's own
-// autocheckpoint remains as a backstop should this one fall behind.
+// autocheckpoint remains as a backstop (walBackstop), which under load is
+// also what restarts the WAL.
 type checkpointer struct {
 	db   *sql.DB
 	kc   chan struct{}

@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -123,6 +124,19 @@ const (
 	connCheckpoint        // the background checkpointer
 )
 
+// walBackstop is the WAL size, in frames (pages), at which the writer
+// checkpoints inside the commit that reaches it, holding the write lock.
+// Under load that backstop is what restarts the WAL: the checkpointer
+// (checkpoint.go) copies the frames as they come, but a restart needs a
+// moment with no reader on the WAL and no commit since the copy, which
+// the backstop's own wait makes. It copies what the checkpointer has not
+// yet and syncs the file, and at a million profiles those pages lie all
+// over it: 100–180 ms in which nothing is written. 100,000 frames (a WAL
+// of up to 400 MB) make that a fifth as often as 20,000 did: matched
+// updates at a million profiles cost 67 µs a profile instead of 80, loads
+// no less (docs/performance-history.md, eighth stop).
+const walBackstop = 100000
+
 // dsn is the driver's data source name for a connection of kind to path.
 // The writer begins every transaction IMMEDIATE, taking the write lock up
 // front, so that a transaction that reads before it writes cannot fail to
@@ -142,7 +156,7 @@ func dsn(path string, kind int) string {
 	switch kind {
 	case connWrite:
 		q.Set("_txlock", "immediate")
-		q.Add("_pragma", "wal_autocheckpoint(20000)")
+		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(walBackstop)+")")
 		// A large page cache keeps the indexes every chunk probes in
 		// memory as the store grows (the default is 2 MB).
 		q.Add("_pragma", "cache_size(-65536)")
