@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,31 +13,47 @@ import (
 
 // ListIdentities implements clientele.Store. The EXISTS leaves out the
 // identities of removed profiles, one primary-key probe per identity.
+// One profile's identities are found by the pairs its row names, through
+// the primary key: identities has no index on profile_id (migration
+// 00010).
 func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) ([]clientele.Identity, int, error) {
-	where := []string{"EXISTS (SELECT 1 FROM profiles p WHERE p.id = identities.profile_id AND p.removed_at IS NULL)"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, cond+" = $"+strconv.Itoa(len(args)))
-	}
-	if f.Handle != nil {
-		add("handle", *f.Handle)
-	}
-	if f.Identifier != nil {
-		add("identifier", *f.Identifier)
-	}
-	if f.ProfileID != nil {
-		add("profile_id", *f.ProfileID)
-	}
-	if f.IsActive != nil {
-		add("is_active", *f.IsActive)
-	}
-	from := ` FROM identities WHERE ` + strings.Join(where, " AND ")
 	var (
 		out   []clientele.Identity
 		total int
 	)
 	err := s.read(ctx, func(tx pgx.Tx) error {
+		where := []string{"EXISTS (SELECT 1 FROM profiles p WHERE p.id = identities.profile_id AND p.removed_at IS NULL)"}
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + strconv.Itoa(len(args))
+		}
+		add := func(col string, v any) { where = append(where, col+" = "+arg(v)) }
+		if f.Handle != nil {
+			add("handle", *f.Handle)
+		}
+		if f.Identifier != nil {
+			add("identifier", *f.Identifier)
+		}
+		if f.ProfileID != nil {
+			var doc []byte
+			err := tx.QueryRow(ctx, `SELECT identities FROM profiles WHERE id = $1 AND removed_at IS NULL`,
+				*f.ProfileID).Scan(&doc)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			handles, identifiers, err := identityPairs(doc, *f.ProfileID)
+			if err != nil {
+				return err
+			}
+			where = append(where, "(handle, identifier) IN (SELECT * FROM unnest("+arg(handles)+"::text[], "+
+				arg(identifiers)+"::text[]))")
+			add("profile_id", *f.ProfileID)
+		}
+		if f.IsActive != nil {
+			add("is_active", *f.IsActive)
+		}
+		from := ` FROM identities WHERE ` + strings.Join(where, " AND ")
 		if err := tx.QueryRow(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 			return err
 		}
@@ -62,6 +79,34 @@ func (s *Store) ListIdentities(ctx context.Context, f clientele.IdentityFilter) 
 		return nil, 0, fmt.Errorf("postgres: list identities: %w", err)
 	}
 	return out, total, nil
+}
+
+// identityPairs are the handles and identifiers of the identities that
+// doc, the identities doc of profile id's row, names (none for nil), as
+// the arrays the statements unnest.
+func identityPairs(doc []byte, id string) (handles, identifiers []string, err error) {
+	ids, err := clientele.UnmarshalIdentitiesDoc(doc, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("profile %s: %w", id, err)
+	}
+	for _, i := range ids {
+		handles = append(handles, i.Handle)
+		identifiers = append(identifiers, i.Identifier)
+	}
+	return handles, identifiers, nil
+}
+
+// deleteIdentitiesOf deletes the identities of profile id that doc, its
+// row's identities doc as it was, names: found by their pairs through the
+// primary key, since identities has no index on profile_id.
+func deleteIdentitiesOf(ctx context.Context, tx pgx.Tx, id string, doc []byte) error {
+	handles, identifiers, err := identityPairs(doc, id)
+	if err != nil || len(handles) == 0 {
+		return err
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM identities i USING unnest($1::text[], $2::text[]) AS d(handle, identifier)
+		WHERE i.handle = d.handle AND i.identifier = d.identifier AND i.profile_id = $3`, handles, identifiers, id)
+	return err
 }
 
 // identityColumns are the columns scanIdentity reads, in its order.

@@ -102,17 +102,23 @@ func (s *Store) RemoveProfile(ctx context.Context, id, origin string, now time.T
 
 func (s *Store) removeProfile(ctx context.Context, id, origin string, now time.Time) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		var version int64
-		err := tx.QueryRow(ctx, `UPDATE profiles SET removed_at = $1, updated_at = $1, profile_type = 'deleted',
-			identities = NULL, version = version + 1 WHERE id = $2 AND removed_at IS NULL RETURNING version`,
-			now, id).Scan(&version)
+		// The row is locked and read first for the identities it names,
+		// which the update clears.
+		var doc []byte
+		err := tx.QueryRow(ctx, `SELECT identities FROM profiles WHERE id = $1 AND removed_at IS NULL FOR UPDATE`,
+			id).Scan(&doc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: remove profile: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM identities WHERE profile_id = $1`, id); err != nil {
+		var version int64
+		if err := tx.QueryRow(ctx, `UPDATE profiles SET removed_at = $1, updated_at = $1, profile_type = 'deleted',
+			identities = NULL, version = version + 1 WHERE id = $2 RETURNING version`, now, id).Scan(&version); err != nil {
+			return fmt.Errorf("postgres: remove profile: %w", err)
+		}
+		if err := deleteIdentitiesOf(ctx, tx, id, doc); err != nil {
 			return fmt.Errorf("postgres: remove profile identities: %w", err)
 		}
 		if _, err := tx.Exec(ctx, insertProfileEvent, clientele.EventProfileDeleted, id, version, now, origin); err != nil {
@@ -138,22 +144,22 @@ func (s *Store) purgeProfile(ctx context.Context, id, origin string, now time.Ti
 		var (
 			version int64
 			removed *time.Time
+			doc     []byte // its identities, none if it was removed
 		)
-		err := tx.QueryRow(ctx, `DELETE FROM profiles WHERE id = $1 RETURNING version, removed_at`, id).Scan(&version, &removed)
+		err := tx.QueryRow(ctx, `DELETE FROM profiles WHERE id = $1 RETURNING version, removed_at, identities`, id).
+			Scan(&version, &removed, &doc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return clientele.Errorf(clientele.ENOTFOUND, "profile %s not found", id)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: purge profile: %w", err)
 		}
-		for _, q := range []string{
-			`DELETE FROM identities WHERE profile_id = $1`,
-			`DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d
-				JOIN events e ON e.id = d.event_id WHERE e.profile_id = $1)`,
-		} {
-			if _, err := tx.Exec(ctx, q, id); err != nil {
-				return fmt.Errorf("postgres: purge profile: %w", err)
-			}
+		if err := deleteIdentitiesOf(ctx, tx, id, doc); err != nil {
+			return fmt.Errorf("postgres: purge profile: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d
+			JOIN events e ON e.id = d.event_id WHERE e.profile_id = $1)`, id); err != nil {
+			return fmt.Errorf("postgres: purge profile: %w", err)
 		}
 		if removed != nil {
 			return nil // subscribers heard of its removal already
