@@ -199,3 +199,63 @@ func countIdentities(t *testing.T, s *Store, id string) int {
 	}
 	return n
 }
+
+// TestDeleteIdentitiesLeavesOtherOwners: identities are deleted by the
+// keys a profile's doc names, and a key whose row another profile holds
+// now (a doc out of step with the table, as an older build's writes
+// would leave it) stays with that profile, whether the identity is
+// dropped or given a new key, or the profile is removed or purged.
+func TestDeleteIdentitiesLeavesOtherOwners(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	submitItems(t, s, "email", []string{
+		`{"email":"a@x.com","identities":[{"handle":"pos","identifier":"1"},{"handle":"pos","identifier":"2"},{"handle":"pos","identifier":"3"}]}`,
+		`{"email":"b@x.com"}`,
+	})
+	applyBatch(t, s)
+	a, b := profileIDByEmail(t, s, "a@x.com"), profileIDByEmail(t, s, "b@x.com")
+	// The table gives pos 1, 2 and 3 to b; a's doc still names them.
+	if _, err := s.pool.Exec(ctx, `UPDATE identities SET profile_id = $1 WHERE profile_id = $2`, b, a); err != nil {
+		t.Fatal(err)
+	}
+
+	// a gives up pos 1 and moves pos 2 to a new key: the apply path's
+	// writes (batches merge identities in, so only an edit drops one).
+	_, err := s.ChangeProfile(ctx, clientele.ProfileChange{ID: a, Now: time.Now(),
+		Edit: func(p *clientele.Profile, now time.Time) (bool, error) {
+			p.Identities = slices.DeleteFunc(p.Identities, func(x clientele.Identity) bool { return x.Identifier == "1" })
+			for i := range p.Identities {
+				if p.Identities[i].Identifier == "2" {
+					p.Identities[i].Identifier = "2b"
+				}
+			}
+			return true, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countIdentities(t, s, b); n != 3 {
+		t.Fatalf("after a's edit b holds %d identities, want 3", n)
+	}
+	if err := s.RemoveProfile(ctx, a, "crm", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countIdentities(t, s, b); n != 3 {
+		t.Fatalf("after a's removal b holds %d identities, want 3", n)
+	}
+
+	c, err := s.ChangeProfile(ctx, clientele.ProfileChange{Now: time.Now(),
+		Input: changeInput(t, `{"email":"c@x.com","identities":[{"handle":"pos","identifier":"4"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE identities SET profile_id = $1 WHERE profile_id = $2`, b, c.Profile.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PurgeProfile(ctx, c.Profile.ID, "crm", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countIdentities(t, s, b); n != 4 {
+		t.Fatalf("after c's purge b holds %d identities, want 4", n)
+	}
+}

@@ -104,10 +104,22 @@ func deleteIdentitiesOf(ctx context.Context, tx pgx.Tx, id string, doc []byte) e
 	if err != nil || len(handles) == 0 {
 		return err
 	}
-	_, err = tx.Exec(ctx, `DELETE FROM identities i USING unnest($1::text[], $2::text[]) AS d(handle, identifier)
-		WHERE i.handle = d.handle AND i.identifier = d.identifier AND i.profile_id = $3`, handles, identifiers, id)
+	owners := make([]string, len(handles))
+	for i := range owners {
+		owners[i] = id
+	}
+	_, err = tx.Exec(ctx, deleteIdentities, owners, handles, identifiers)
 	return err
 }
+
+// deleteIdentities deletes identities by key, given three arrays: the
+// profile each is deleted from, its handle and its identifier. The keys
+// find the rows through the primary key; the profile makes sure that a
+// key another profile holds now is left to it, whatever the doc it was
+// read from said.
+const deleteIdentities = `DELETE FROM identities i
+	USING unnest($1::text[], $2::text[], $3::text[]) AS d(profile_id, handle, identifier)
+	WHERE i.handle = d.handle AND i.identifier = d.identifier AND i.profile_id = d.profile_id`
 
 // identityColumns are the columns scanIdentity reads, in its order.
 const identityColumns = `id, profile_id, handle, identifier, is_active, is_primary, created_at, updated_at`

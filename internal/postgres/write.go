@@ -103,7 +103,8 @@ type identityRows struct {
 	profileID, handle, identifier []string
 	active, primary               []bool
 	created, updated              []time.Time
-	delHandle, delIdentifier      []string // keys to delete
+	// the keys to delete, each with the profile it is deleted from
+	delProfile, delHandle, delIdentifier []string
 }
 
 func (r *identityRows) add(id clientele.Identity) {
@@ -117,7 +118,9 @@ func (r *identityRows) add(id clientele.Identity) {
 	r.updated = append(r.updated, id.UpdatedAt)
 }
 
-func (r *identityRows) del(id clientele.Identity) {
+// del deletes identity id of profile profileID.
+func (r *identityRows) del(profileID string, id clientele.Identity) {
+	r.delProfile = append(r.delProfile, profileID)
 	r.delHandle = append(r.delHandle, id.Handle)
 	r.delIdentifier = append(r.delIdentifier, id.Identifier)
 }
@@ -194,7 +197,7 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 			case !ok:
 				ins.add(id)
 			case prev.Handle != id.Handle || prev.Identifier != id.Identifier:
-				upd.del(prev)
+				upd.del(p.ID, prev)
 				ins.add(id)
 			case !sameIdentity(prev, id):
 				upd.add(id)
@@ -202,7 +205,7 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 		}
 		for id, x := range st.identities {
 			if !keep[id] {
-				upd.del(x)
+				upd.del(p.ID, x)
 			}
 		}
 	}
@@ -211,8 +214,7 @@ func (w *chunkWrite) profiles(writes []clientele.ProfileWrite, stored map[string
 		w.pl.Queue(`UPDATE profiles SET email = NULL, mobile_phone = NULL WHERE id = ANY($1::text[])`, release)
 	}
 	if len(upd.delHandle) > 0 {
-		w.pl.Queue(`DELETE FROM identities i USING unnest($1::text[], $2::text[]) AS d(handle, identifier)
-			WHERE i.handle = d.handle AND i.identifier = d.identifier`, upd.delHandle, upd.delIdentifier)
+		w.pl.Queue(deleteIdentities, upd.delProfile, upd.delHandle, upd.delIdentifier)
 	}
 	if n := len(updates.id); n > 0 {
 		// The version fence is a second guard: the rows are locked, so every

@@ -124,17 +124,20 @@ const (
 	connCheckpoint        // the background checkpointer
 )
 
-// walBackstop is the WAL size, in frames (pages), at which the writer
-// checkpoints inside the commit that reaches it, holding the write lock.
+// walBackstop is the WAL size, in frames (pages), past which the writer
+// checkpoints after each commit, before it serves the next transaction.
 // Under load that backstop is what restarts the WAL: the checkpointer
 // (checkpoint.go) copies the frames as they come, but a restart needs a
-// moment with no reader on the WAL and no commit since the copy, which
-// the backstop's own wait makes. It copies what the checkpointer has not
-// yet and syncs the file, and at a million profiles those pages lie all
-// over it: 100–180 ms in which nothing is written. 100,000 frames (a WAL
-// of up to 400 MB) make that a fifth as often as 20,000 did: matched
+// moment with no reader on the WAL and no commit since the copy, and only
+// the backstop's stall, with no commits, makes one. It copies what the
+// checkpointer has not yet and syncs the file, and at a million profiles
+// those pages lie all over it: 100–200 ms in which nothing is written.
+// 100,000 frames make that a fifth as often as 20,000 did: matched
 // updates at a million profiles cost 67 µs a profile instead of 80, loads
-// no less (docs/performance-history.md, eighth stop).
+// no less (docs/performance-history.md, eighth stop). The WAL then grows
+// to about 400 MB under load (more if a reader holds a checkpoint short
+// of its end), keeps that size on disk while the store is open, and after
+// a crash is read whole to recover.
 const walBackstop = 100000
 
 // dsn is the driver's data source name for a connection of kind to path.

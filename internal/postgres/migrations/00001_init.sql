@@ -55,8 +55,9 @@ CREATE INDEX profiles_created_at ON profiles (created_at, id);
 -- gives: every insert (and, for updated_at, every update, which would then
 -- never be HOT) would pay for them on the apply path.
 
--- identities is the one home of live profiles' identities, keyed by the
--- pair that must be unique among them. A profile that is removed takes its
+-- identities holds live profiles' identities, keyed by the pair that must
+-- be unique among them (since 00009 each profile's row holds a copy of its
+-- own, which is what reads take). A profile that is removed takes its
 -- identities out of this table, which frees the pairs. ids come from
 -- profile_child_ids. No foreign key: the one transaction that writes a
 -- profile writes its identities, and the check would cost a lookup per row
