@@ -147,20 +147,7 @@ func TestIdentitiesColumn(t *testing.T) {
 
 	// The single-profile route: one identity removed and one given a new
 	// key (a delete and an insert in the table), then one added by input.
-	_, err := s.ChangeProfile(ctx, clientele.ProfileChange{ID: a, Now: time.Now(),
-		Edit: func(p *clientele.Profile, now time.Time) (bool, error) {
-			p.Identities = slices.DeleteFunc(p.Identities, func(x clientele.Identity) bool { return x.Handle == "shopify" })
-			for i := range p.Identities {
-				if p.Identities[i].Handle == "web" {
-					p.Identities[i].Identifier = "W2"
-					p.Identities[i].UpdatedAt = now
-				}
-			}
-			return true, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	editIdentities(t, s, a, func(x clientele.Identity) bool { return x.Handle == "shopify" }, "W1", "W2")
 	wantIdentitiesColumn(t, s, all...)
 	if p, err := s.ProfileByIdentity(ctx, clientele.IdentityKey{Handle: "web", Identifier: "W2"}); err != nil || p.ID != a {
 		t.Fatalf("web W2 belongs to %q (%v), want a", p.ID, err)
@@ -188,6 +175,27 @@ func TestIdentitiesColumn(t *testing.T) {
 		t.Errorf("removed c keeps %d identities", n)
 	}
 	wantIdentitiesColumn(t, s, all...)
+}
+
+// editIdentities changes profile id through the single-profile route: it
+// drops the identities drop accepts, and gives the one whose identifier is
+// from the identifier to.
+func editIdentities(t *testing.T, s *Store, id string, drop func(clientele.Identity) bool, from, to string) {
+	t.Helper()
+	_, err := s.ChangeProfile(t.Context(), clientele.ProfileChange{ID: id, Now: time.Now(),
+		Edit: func(p *clientele.Profile, now time.Time) (bool, error) {
+			p.Identities = slices.DeleteFunc(p.Identities, drop)
+			for i := range p.Identities {
+				if p.Identities[i].Identifier == from {
+					p.Identities[i].Identifier = to
+					p.Identities[i].UpdatedAt = now
+				}
+			}
+			return true, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // countIdentities is the number of identities rows of profile id.
@@ -221,19 +229,7 @@ func TestDeleteIdentitiesLeavesOtherOwners(t *testing.T) {
 
 	// a gives up pos 1 and moves pos 2 to a new key: the apply path's
 	// writes (batches merge identities in, so only an edit drops one).
-	_, err := s.ChangeProfile(ctx, clientele.ProfileChange{ID: a, Now: time.Now(),
-		Edit: func(p *clientele.Profile, now time.Time) (bool, error) {
-			p.Identities = slices.DeleteFunc(p.Identities, func(x clientele.Identity) bool { return x.Identifier == "1" })
-			for i := range p.Identities {
-				if p.Identities[i].Identifier == "2" {
-					p.Identities[i].Identifier = "2b"
-				}
-			}
-			return true, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	editIdentities(t, s, a, func(x clientele.Identity) bool { return x.Identifier == "1" }, "2", "2b")
 	if n := countIdentities(t, s, b); n != 3 {
 		t.Fatalf("after a's edit b holds %d identities, want 3", n)
 	}
