@@ -2,6 +2,7 @@ package clientele
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -165,3 +166,17 @@ type SortField struct {
 
 // ProfileSortFields are the fields /profiles may sort on (spec §5.1).
 var ProfileSortFields = []string{"created_at", "updated_at", "first_name", "last_name", "email"}
+
+// CheckSchema says whether a store may run on a schema at version current
+// when this build's migrations end at known. A newer build's migrations
+// may change what a profile's rows must hold (PostgreSQL's 00009 put its
+// identities in the row), and an older build would go on reading and
+// writing them its own way, out of step with the newer nodes: so a schema
+// newer than the build is refused, not used.
+func CheckSchema(current, known int64) error {
+	if current > known {
+		return fmt.Errorf("the database's schema is at version %d, newer than this build's %d: "+
+			"run a build that knows it (going back needs the newer migrations undone first)", current, known)
+	}
+	return nil
+}

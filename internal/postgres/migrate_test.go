@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,22 @@ func TestMigrateProfileIdentities(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantIdentitiesColumn(t, s, "p1")
+}
+
+// TestNewerSchemaRefused: a schema a newer build migrated (a version this
+// build has no migration for) is refused at open, and left as it was.
+func TestNewerSchemaRefused(t *testing.T) {
+	dsn := pgtest.Schema(t, pgtest.DSN(t))
+	s := openStore(t, dsn)
+	if _, err := s.pool.Exec(t.Context(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, true)`); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(t.Context(), dsn)
+	if err == nil {
+		s2.Close()
+		t.Fatal("opened a schema at version 9999")
+	}
+	if !strings.Contains(err.Error(), "newer than this build") {
+		t.Errorf("error %q does not say the schema is newer", err)
+	}
 }

@@ -126,6 +126,13 @@ func (s *Store) migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
+	current, known, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if err := clientele.CheckSchema(current, known); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/clientele/clientele"
@@ -75,5 +76,29 @@ func TestMigrateIdentitiesByProfile(t *testing.T) {
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO identities (profile_id, id, handle, identifier, is_active,
 		is_primary, created_at, updated_at) VALUES ('p2', 8, 'shopify', 'S-1', 1, 0, 0, 0)`); !isUnique(err) {
 		t.Errorf("a second owner of shopify S-1: %v, want a unique violation", err)
+	}
+}
+
+// TestNewerSchemaRefused: a database a newer build migrated (a version
+// this build has no migration for) is refused at open.
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(t.Context(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(t.Context(), path)
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a database at version 9999")
+	}
+	if !strings.Contains(err.Error(), "newer than this build") {
+		t.Errorf("error %q does not say the schema is newer", err)
 	}
 }

@@ -232,6 +232,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
+	current, known, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if err := clientele.CheckSchema(current, known); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
 	return nil
 }
 
