@@ -100,7 +100,7 @@ func TestMigrateProfileIdentities(t *testing.T) {
 }
 
 // TestNewerSchemaRefused: a schema a newer build migrated (a version this
-// build has no migration for) is refused at open, and left as it was.
+// build has no migration for) is refused at open.
 func TestNewerSchemaRefused(t *testing.T) {
 	dsn := pgtest.Schema(t, pgtest.DSN(t))
 	s := openStore(t, dsn)
